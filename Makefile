@@ -1,0 +1,55 @@
+# spamcheck: every target creates .venv first if it is missing, so any of them works as the
+# first command on a fresh clone. `make help` lists them.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+TRAIN_NOTEBOOKS := notebooks/01_explore_data.ipynb notebooks/02_train_evaluate.ipynb
+HOST ?= 127.0.0.1
+PORT ?= 5000
+# Sets of strings print in a different order in every new process; notebooks must not.
+export PYTHONHASHSEED := 0
+
+.DEFAULT_GOAL := help
+.PHONY: help venv data train run lab test clean distclean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else \
+		"spamcheck needs Python 3.11, found " + sys.version.split()[0] + \
+		": install python3.11 or run make PYTHON=/path/to/python3.11")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+venv: $(STAMP) ## create .venv and install the pinned requirements
+
+data: $(STAMP) ## download and verify the SMS Spam Collection into data/
+	$(BIN)/python -m spamcheck.data
+
+train: data ## run notebooks 01-02 with papermill: explore, evaluate, export models/
+	$(BIN)/python scripts/run_notebooks.py --report $(TRAIN_NOTEBOOKS)
+	@echo "Trained model and card in models/; executed notebooks in build/executed/."
+
+run: train ## the main job: train, then serve the model on http://$(HOST):$(PORT)
+	@echo "The Flask service comes with notebook 03; for now make run ends after training."
+
+lab: $(STAMP) ## open the notebooks in JupyterLab
+	$(BIN)/jupyter lab notebooks/
+
+test: data ## the whole suite: pytest, every notebook with papermill, nbval on every notebook
+	$(BIN)/python -m pytest tests $(NOTEBOOKS) --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:randomly $(PYTEST_ARGS)
+
+clean: ## remove build outputs (executed notebooks, trained models)
+	rm -rf build models
+
+distclean: clean ## also remove the data cache and .venv
+	rm -rf data $(VENV)

@@ -1,0 +1,54 @@
+"""Which container engine and which cluster can be used here, found by asking them.
+
+``shutil.which`` is not enough: a machine can have the ``docker`` client with no daemon, or
+``kubectl`` with no cluster. So each probe runs the tool's own status command with a timeout.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+
+ENGINES = ("docker", "podman")
+
+
+def _succeeds(*command: str, timeout: float = 20) -> bool:
+    try:
+        return subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              timeout=timeout, check=False).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+@functools.cache
+def container_engine() -> str | None:
+    """``$CONTAINER_ENGINE`` if set and working, else the first of docker, podman that answers."""
+    wanted = os.environ.get("CONTAINER_ENGINE", "").strip()
+    for engine in [wanted] if wanted else ENGINES:
+        if _succeeds(engine, "info"):
+            return engine
+    return None
+
+
+@functools.cache
+def minikube_running() -> bool:
+    return _succeeds("minikube", "status", timeout=30)
+
+
+# Notebook cells tagged with one of these need the thing the probe looks for.
+REQUIREMENT_TAGS = {
+    "requires-docker": (lambda: container_engine() is not None,
+                        "no container engine answers `docker info` or `podman info`"),
+    "requires-minikube": (minikube_running, "`minikube status` fails: no local cluster is running"),
+}
+
+
+def unmet_requirement(tags) -> str | None:
+    """Why a cell with these tags cannot run here, or None if it can."""
+    for tag in tags:
+        if tag in REQUIREMENT_TAGS:
+            available, reason = REQUIREMENT_TAGS[tag]
+            if not available():
+                return f"{tag}: {reason}"
+    return None

@@ -1,0 +1,49 @@
+"""feature.pkl, model.pkl and model_card.json: load, predict, and refuse what does not match."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from spamcheck import artifacts
+
+
+def test_artifacts_load_and_predict(model_dir):
+    model = artifacts.load(model_dir)
+    assert hasattr(model.features, "transform")
+    assert hasattr(model.classifier, "predict") and hasattr(model.classifier, "predict_proba")
+    labels, probabilities = model.predict(["Call now to claim your free prize", "see you soon"])
+    assert labels.tolist() == [1, 0]
+    assert probabilities.shape == (2,)
+
+
+def test_card_records_hashes_versions_and_data(model_dir):
+    card = json.loads((model_dir / "model_card.json").read_text())
+    assert card["kind"] == "svm" and card["model_version"].startswith("svm-")
+    assert card["data_sha256"] == "7d039a24a6083ed9ef0f806ebad56bbb976e3aeb8de05669173bfdc4996c239d"
+    for name in ("feature.pkl", "model.pkl"):
+        assert card["artifacts"][name]["sha256"] == artifacts.sha256_bytes((model_dir / name).read_bytes())
+    assert {"python", "scikit-learn", "numpy", "scipy"} <= card["versions"].keys()
+
+
+def test_swapped_pickle_is_refused(model_dir, tmp_path):
+    copy = tmp_path / "models"
+    shutil.copytree(model_dir, copy)
+    (copy / "model.pkl").write_bytes((copy / "model.pkl").read_bytes() + b"\0")
+    with pytest.raises(artifacts.ArtifactError, match=r"model\.pkl has sha256"):
+        artifacts.load(copy)
+
+
+def test_missing_models_say_to_train(tmp_path):
+    with pytest.raises(artifacts.ArtifactError, match="make train"):
+        artifacts.load(tmp_path)
+
+
+def test_broken_card_names_the_file(model_dir, tmp_path):
+    copy = tmp_path / "models"
+    shutil.copytree(model_dir, copy)
+    (copy / "model_card.json").write_text("{not json")
+    with pytest.raises(artifacts.ArtifactError, match="model_card.json is not valid JSON"):
+        artifacts.load(copy)

@@ -1,0 +1,150 @@
+"""The loader: real parsing, checksum, atomic cache, offline errors, HTTP and file:// downloads."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import io
+import socket
+import threading
+import zipfile
+
+import pytest
+
+from spamcheck import data
+
+
+def make_zip(path, content: bytes, name: str = data.DATA_FILENAME):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zipped:
+        zipped.writestr(name, content)
+        zipped.writestr("readme", b"test readme")
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+@pytest.fixture
+def good_zip(data_file, tmp_path):
+    return make_zip(tmp_path / "good.zip", data_file.read_bytes())
+
+
+@pytest.fixture
+def http_server(tmp_path):
+    """A real HTTP server on 127.0.0.1 serving tmp_path/www, stopped after the test."""
+    root = tmp_path / "www"
+    root.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_parse_returns_every_message(messages):
+    assert len(messages) == 5574
+    assert messages["label"].value_counts().to_dict() == {"ham": 4827, "spam": 747}
+    assert messages["y"].sum() == 747
+    assert list(messages.columns) == ["label", "text", "y"]
+
+
+def test_parse_keeps_messages_with_quotes(messages):
+    # the two lines a default read_csv merges away
+    assert messages["text"].str.contains('"').sum() > 0
+    assert not messages["text"].str.contains("\n").any()
+
+
+def test_duplicates_are_there(messages):
+    assert messages["text"].duplicated().sum() == 403
+
+
+def test_download_over_http_from_a_local_server(good_zip, http_server, tmp_path):
+    root, base = http_server
+    (root / "sms.zip").write_bytes(good_zip.read_bytes())
+    path = data.download(tmp_path / "cache", url=f"{base}/sms.zip", progress=False)
+    assert data.sha256_file(path) == data.DATA_SHA256
+    assert not list((tmp_path / "cache").glob("*.partial"))
+
+
+def test_url_override_from_environment(good_zip, tmp_path, monkeypatch):
+    monkeypatch.setenv("SPAMCHECK_DATA_URL", good_zip.as_uri())
+    assert data.data_url() == good_zip.as_uri()
+    path = data.download(tmp_path / "cache", progress=False)
+    assert len(data.parse(path)) == 5574
+
+
+def test_default_url_is_uci(monkeypatch):
+    monkeypatch.delenv("SPAMCHECK_DATA_URL", raising=False)
+    assert data.data_url() == "https://archive.ics.uci.edu/static/public/228/sms+spam+collection.zip"
+
+
+def test_checksum_mismatch_is_refused_and_not_kept(data_file, tmp_path):
+    tampered = data_file.read_bytes().replace(b"Free entry", b"Free entri", 1)
+    bad = make_zip(tmp_path / "bad.zip", tampered)
+    with pytest.raises(data.DataError, match="sha256.*not kept"):
+        data.download(tmp_path / "cache", url=bad.as_uri(), progress=False)
+    assert not (tmp_path / "cache" / data.DATA_FILENAME).exists()
+    assert not list(tmp_path.rglob("*.partial"))
+
+
+def test_offline_without_cache_says_what_to_do(tmp_path):
+    url = f"http://127.0.0.1:{closed_port()}/sms.zip"
+    with pytest.raises(data.DataError, match="What to do") as error:
+        data.download(tmp_path / "cache", url=url, retries=2, timeout=2, progress=False)
+    assert url in str(error.value) and "SPAMCHECK_DATA_URL" in str(error.value)
+
+
+def test_http_404_is_not_retried_and_is_explained(http_server, tmp_path):
+    _, base = http_server
+    with pytest.raises(data.DataError, match="404"):
+        data.download(tmp_path / "cache", url=f"{base}/missing.zip", progress=False)
+
+
+def test_cached_file_is_reused_without_network(data_file, tmp_path):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / data.DATA_FILENAME).write_bytes(data_file.read_bytes())
+    url = f"http://127.0.0.1:{closed_port()}/unreachable.zip"
+    assert data.download(cache, url=url, progress=False) == cache / data.DATA_FILENAME
+
+
+def test_damaged_cache_names_the_file(tmp_path):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / data.DATA_FILENAME).write_text("ham\thello\n")
+    with pytest.raises(data.DataError, match=str(cache / data.DATA_FILENAME)):
+        data.download(cache, progress=False)
+
+
+def test_zip_without_the_data_file_is_explained(tmp_path):
+    wrong = make_zip(tmp_path / "wrong.zip", b"x", name="something_else.txt")
+    with pytest.raises(data.DataError, match="expected a zip holding SMSSpamCollection"):
+        data.download(tmp_path / "cache", url=wrong.as_uri(), progress=False)
+
+
+def test_not_a_zip_is_explained(tmp_path):
+    (tmp_path / "page.zip").write_text("<html>rate limited</html>")
+    with pytest.raises(data.DataError, match="not the SMS Spam Collection zip"):
+        data.download(tmp_path / "cache", url=(tmp_path / "page.zip").as_uri(), progress=False)
+
+
+@pytest.mark.parametrize("line", ["spam no tab here", "maybe\tnot a label", ""])
+def test_malformed_line_names_file_and_line(tmp_path, line):
+    path = tmp_path / "SMSSpamCollection"
+    path.write_text(f"ham\tfine\n{line}\nspam\talso fine\n" if line else "", encoding="utf-8")
+    with pytest.raises(data.DataError, match=str(path)):
+        data.parse(path)
+
+
+def test_invalid_utf8_names_the_file(tmp_path):
+    path = tmp_path / "SMSSpamCollection"
+    path.write_bytes(b"ham\t\xff\xfe broken\n")
+    with pytest.raises(data.DataError, match="not valid UTF-8"):
+        data.parse(path)

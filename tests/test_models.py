@@ -1,0 +1,98 @@
+"""Training, evaluation and the behaviour of the exported default model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from spamcheck import evaluate, models
+
+
+@pytest.fixture(scope="module")
+def small(messages):
+    # every sixth message keeps the file's order and class mix; the full evaluation is notebook 02's
+    return messages.iloc[::6]
+
+
+@pytest.mark.parametrize("kind", models.CANDIDATES)
+def test_every_candidate_trains_and_predicts(kind, small):
+    pipeline = models.build(kind).fit(small["text"], small["y"])
+    labels = pipeline.predict(["free prize call now", "see you at lunch"])
+    probabilities = pipeline.predict_proba(["free prize call now"])[:, 1]
+    assert set(labels) <= {0, 1}
+    assert 0.0 <= probabilities[0] <= 1.0
+    # the two halves saved as feature.pkl and model.pkl
+    assert hasattr(pipeline.named_steps["features"], "transform")
+    assert hasattr(pipeline.named_steps["classifier"], "predict_proba")
+
+
+def test_unknown_kind_lists_the_choices():
+    with pytest.raises(ValueError, match="article, naive_bayes, logreg, svm"):
+        models.build("gpt")
+
+
+def test_grouped_cv_keeps_duplicates_in_one_fold(small):
+    from sklearn.model_selection import StratifiedGroupKFold
+    import pandas as pd
+    groups = pd.factorize(small["text"])[0]
+    for train, test in StratifiedGroupKFold(3, shuffle=True, random_state=0).split(
+            small["text"], small["y"], groups):
+        assert not set(small["text"].iloc[train]) & set(small["text"].iloc[test])
+
+
+def test_cross_validate_predicts_every_message_once(small):
+    result = evaluate.cross_validate("naive_bayes", small, folds=3, progress=False)
+    assert len(result.y_pred) == len(small)
+    assert result.metrics()["accuracy"] > 0.9
+
+
+def test_paper_split_trains_on_the_first_30_percent(small):
+    result = evaluate.paper_split("naive_bayes", small)
+    assert result.index[0] == round(0.3 * len(small)) and len(result.index) == len(small) - result.index[0]
+
+
+def test_metrics_match_a_hand_computed_confusion_matrix():
+    y_true = np.array([0] * 90 + [1] * 10)
+    y_pred = np.array([0] * 89 + [1] + [1] * 8 + [0] * 2)  # 1 blocked ham, 2 missed spam
+    m = evaluate.metrics(y_true, y_pred)
+    assert m["accuracy"] == pytest.approx(0.97)
+    assert m["blocked_ham_rate"] == pytest.approx(1 / 90)
+    assert m["spam_caught_rate"] == pytest.approx(0.8) == m["spam_recall"]
+    assert m["spam_precision"] == pytest.approx(8 / 9)
+
+
+def test_best_kind_prefers_mcc_among_low_blocked_ham():
+    def result(kind, fp):  # 100 spam all caught, `fp` of 1000 ham blocked
+        y = np.array([0] * 1000 + [1] * 100)
+        pred = y.copy()
+        pred[:fp] = 1
+        return evaluate.Result(kind, "cv", np.arange(1100), y, pred, pred.astype(float))
+    assert evaluate.best_kind([result("a", 5), result("b", 0)]) == "b"
+    assert evaluate.best_kind([result("noisy", 3), result("clean", 1)], max_blocked_ham_rate=0.002) == "clean"
+
+
+OBVIOUS_SPAM = [
+    "WINNER!! You have been selected to receive a £900 prize reward! Call 09061701461 to claim.",
+    "FREE entry in 2 a weekly competition to win FA Cup final tickets. Text FA to 87121 now!",
+    "URGENT! Your mobile number has won a £2000 bonus caller prize. Call 09058094565 now",
+]
+OBVIOUS_HAM = [
+    "Hey, are we still on for lunch tomorrow?",
+    "I'll be home late tonight, don't wait up for dinner",
+    "Ok lar... see you at the station at 7",
+]
+
+
+def test_obvious_spam_and_ham(spam_model):
+    labels, probabilities = spam_model.predict(OBVIOUS_SPAM + OBVIOUS_HAM)
+    assert labels.tolist() == [1, 1, 1, 0, 0, 0]
+    assert (probabilities[:3] > 0.9).all() and (probabilities[3:] < 0.1).all()
+
+
+@pytest.mark.parametrize("change", [str.upper, str.lower, lambda t: f"  {t} \n", lambda t: f"\t{t}  "])
+def test_invariant_to_case_and_surrounding_whitespace(spam_model, change):
+    texts = OBVIOUS_SPAM + OBVIOUS_HAM
+    labels, probabilities = spam_model.predict(texts)
+    changed_labels, changed_probabilities = spam_model.predict([change(t) for t in texts])
+    assert changed_labels.tolist() == labels.tolist()
+    np.testing.assert_allclose(changed_probabilities, probabilities, atol=1e-9)
