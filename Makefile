@@ -14,7 +14,7 @@ PORT ?= 5000
 export PYTHONHASHSEED := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help venv data train run lab test clean distclean
+.PHONY: help venv data train run serve export-app bench lab test clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -38,8 +38,25 @@ train: data ## run notebooks 01-02 with papermill: explore, evaluate, export mod
 	$(BIN)/python scripts/run_notebooks.py --report $(TRAIN_NOTEBOOKS)
 	@echo "Trained model and card in models/; executed notebooks in build/executed/."
 
-run: train ## the main job: train, then serve the model on http://$(HOST):$(PORT)
-	@echo "The Flask service comes with notebook 03; for now make run ends after training."
+run: $(STAMP) models/model_card.json ## the main job: train if models/ is empty, then serve on http://$(HOST):$(PORT)
+	@$(MAKE) --no-print-directory serve
+
+models/model_card.json:
+	@$(MAKE) --no-print-directory train
+
+serve: $(STAMP) models/model_card.json ## serve the trained model with gunicorn on http://$(HOST):$(PORT)
+	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C stops). Try, from another terminal:"
+	@echo "  curl 'http://$(HOST):$(PORT)/predict?text=Are+we+still+on+for+lunch+tomorrow%3F'   # 0 = ham"
+	@echo "  curl 'http://$(HOST):$(PORT)/predict?text=WINNER%21+Claim+your+FREE+prize%2C+call+09061701461'   # 1 = spam"
+	@echo "  curl -H 'Content-Type: application/json' -d '{\"texts\": [\"see you at 7\", \"FREE entry to win \u00a31000, txt WIN to 87121\"]}' http://$(HOST):$(PORT)/v1/predict"
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c app/gunicorn.conf.py app.app:app
+
+export-app: $(STAMP) ## regenerate app/app.py from the cells tagged "app" in notebook 03
+	$(BIN)/jupyter nbconvert notebooks/03_flask_app.ipynb --to python --no-prompt \
+		--template-file app/export_template.py.j2 --output-dir app --output app
+
+bench: $(STAMP) models/model_card.json ## measure throughput and latency of a real gunicorn server
+	$(BIN)/python scripts/bench.py
 
 lab: $(STAMP) ## open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks/

@@ -126,13 +126,23 @@ class SpamModel:
     classifier: object
     card: dict
 
+    def __post_init__(self):
+        from spamcheck.fastpath import CompiledLinearModel, NotCompilable
+        try:  # the default model gets the fast path; any other is served by scikit-learn
+            self.fast = CompiledLinearModel(self.features, self.classifier)
+        except NotCompilable:
+            self.fast = None
+
     @property
     def version(self) -> str:
         return self.card["model_version"]
 
     def predict(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Return (labels as 0/1, spam probabilities) for ``texts``."""
-        matrix = self.features.transform([text.strip() for text in texts])
+        texts = [text.strip() for text in texts]
+        if self.fast is not None:
+            return self.fast.predict(texts)
+        matrix = self.features.transform(texts)
         return self.classifier.predict(matrix), self.classifier.predict_proba(matrix)[:, 1]
 
 

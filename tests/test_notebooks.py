@@ -22,6 +22,7 @@ TEST_PARAMETERS = {
     "01_explore_data.ipynb": {},
     "02_train_evaluate.ipynb": {"folds": 3, "candidates": "article,svm",
                                 "output_dir": "../build/test-models"},
+    "03_flask_app.ipynb": {},
 }
 
 

@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""`make bench`: throughput and latency of the real gunicorn service, on 127.0.0.1 only.
+
+Starts gunicorn with app/gunicorn.conf.py on a free port and the model in models/ (or MODEL_DIR),
+then, with wrk (Debian package `wrk`) or else a bounded Python client, 16 connections:
+  GET /               the baseline: Flask + gunicorn with no model work
+  GET /predict?text=  one message through the model
+and prints requests/s, p50 and p99, and /predict's throughput as a share of /'s, both measured
+in this run. Then it times POST /v1/predict with 1,000 messages, and compares the serving fast
+path with plain scikit-learn in-process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import http.client
+import json
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+from spamcheck import artifacts
+from spamcheck.localserver import Gunicorn
+
+SPAM = "URGENT! You have WON a £1000 prize. Call 09061701461 to claim"
+HAM = "Hey, are we still on for lunch tomorrow? Let me know by 6"
+TARGETS = {"ratio": 0.40, "p99_ms": 25.0, "batch_ms": 200.0}
+
+
+def wrk(url: str, connections: int, seconds: int) -> dict:
+    output = subprocess.run(["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+                            capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
+    def latency(label):
+        value, unit = re.search(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
+        return float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+            "p50_ms": latency("50%"), "p99_ms": latency("99%"), "errors": int(errors.group(1)) if errors else 0}
+
+
+def python_client(url: str, connections: int, seconds: int) -> dict:
+    """A bounded fallback: `connections` threads, each sending requests until the time is up."""
+    parts = urllib.parse.urlsplit(url)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    deadline = time.monotonic() + seconds
+
+    def worker():
+        latencies, errors = [], 0
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+            connection.request("GET", target)
+            response = connection.getresponse()
+            response.read()
+            connection.close()
+            latencies.append((time.perf_counter() - started) * 1000)
+            errors += response.status != 200
+        return latencies, errors
+
+    started = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(connections) as pool:
+        results = list(pool.map(lambda _: worker(), range(connections)))
+    elapsed = time.monotonic() - started
+    latencies = sorted(l for ls, _ in results for l in ls)
+    return {"rps": len(latencies) / elapsed, "p50_ms": latencies[len(latencies) // 2],
+            "p99_ms": latencies[int(len(latencies) * 0.99)], "errors": sum(e for _, e in results)}
+
+
+def time_batch(url: str, n_messages: int, repeats: int) -> list[float]:
+    body = json.dumps({"texts": [SPAM, HAM] * (n_messages // 2)}).encode()
+    parts = urllib.parse.urlsplit(url)
+    timings = []
+    for _ in range(repeats):
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        started = time.perf_counter()
+        connection.request("POST", "/v1/predict", body, {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        assert response.status == 200 and len(json.loads(response.read())["predictions"]) == n_messages
+        timings.append((time.perf_counter() - started) * 1000)
+        connection.close()
+    return timings
+
+
+def in_process(model_dir: Path, repeats: int = 300) -> tuple[float, float]:
+    """Milliseconds for one message: scikit-learn's own path, then the serving fast path."""
+    model = artifacts.load(model_dir)
+    def per_call(function):
+        function()
+        started = time.perf_counter()
+        for _ in range(repeats):
+            function()
+        return (time.perf_counter() - started) / repeats * 1000
+    sklearn_ms = per_call(lambda: model.classifier.predict_proba(model.features.transform([SPAM])))
+    fast_ms = per_call(lambda: model.fast.predict([SPAM])) if model.fast else float("nan")
+    return sklearn_ms, fast_ms
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT MET"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--seconds", type=int, default=10, help="per load run")
+    parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
+    args = parser.parse_args()
+    model_dir = artifacts.model_dir()
+    client = args.client if args.client != "auto" else ("wrk" if shutil.which("wrk") else "python")
+    load = wrk if client == "wrk" else python_client
+    if client == "python":
+        print("note: wrk not found (Debian: apt-get install wrk); using the slower Python client, "
+              "which competes with the server for the same cores", file=sys.stderr)
+
+    server = Gunicorn(model_dir, Path(tempfile.mkdtemp()) / "bench-server.log")
+    try:
+        print(f"spamcheck benchmark: model {artifacts.read_card(model_dir)['model_version']}, gunicorn on "
+              f"{server.url}, client {client}, {args.connections} connections, {args.seconds} s per run")
+        predict_url = f"{server.url}/predict?" + urllib.parse.urlencode({"text": SPAM})
+        load(server.url + "/", args.connections, 2)  # warm-up
+        hello = load(server.url + "/", args.connections, args.seconds)
+        predict = load(predict_url, args.connections, args.seconds)
+        batch = time_batch(server.url, 1000, repeats=10)
+    finally:
+        server.stop()
+    sklearn_ms, fast_ms = in_process(model_dir)
+
+    ratio = predict["rps"] / hello["rps"]
+    print(f"{'GET /':22s} {hello['rps']:8.0f} req/s   p50 {hello['p50_ms']:6.2f} ms   p99 {hello['p99_ms']:6.2f} ms   errors {hello['errors']}")
+    print(f"{'GET /predict (1 msg)':22s} {predict['rps']:8.0f} req/s   p50 {predict['p50_ms']:6.2f} ms   p99 {predict['p99_ms']:6.2f} ms   errors {predict['errors']}")
+    print(f"/predict throughput / GET / throughput: {ratio:.0%}  (target >= {TARGETS['ratio']:.0%}: {verdict(ratio >= TARGETS['ratio'])})")
+    print(f"/predict p99 at {args.connections} connections: {predict['p99_ms']:.1f} ms  "
+          f"(target <= {TARGETS['p99_ms']:.0f} ms: {verdict(predict['p99_ms'] <= TARGETS['p99_ms'])})")
+    print(f"POST /v1/predict, 1,000 messages: median {statistics.median(batch):.0f} ms, best {min(batch):.0f} ms "
+          f"over {len(batch)}  (target <= {TARGETS['batch_ms']:.0f} ms: {verdict(statistics.median(batch) <= TARGETS['batch_ms'])})")
+    print(f"one message in-process: scikit-learn {sklearn_ms:.2f} ms, serving fast path {fast_ms:.2f} ms "
+          f"({sklearn_ms / fast_ms:.0f}x faster)")
+    return 0 if hello["errors"] == predict["errors"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""Run the service under a real gunicorn on a free port of 127.0.0.1 (for tests and `make bench`)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, seconds: float = 60, process=None) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode} before answering {url}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {seconds} s")
+
+
+class Gunicorn:
+    """gunicorn with app/gunicorn.conf.py as a subprocess on a free port of 127.0.0.1."""
+
+    def __init__(self, model_dir, log_path, **env):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        environment = {**os.environ, "MODEL_DIR": str(model_dir), "HOST": "127.0.0.1",
+                       "PORT": str(self.port), "WEB_CONCURRENCY": "2", **{k: str(v) for k, v in env.items()}}
+        self.log = open(log_path, "w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "app/gunicorn.conf.py", "app.app:app"],
+            cwd=ROOT, env=environment, stdout=self.log, stderr=subprocess.STDOUT)
+        try:
+            wait_until_up(self.url + "/healthz", process=self.process)
+        except Exception:
+            self.stop()
+            raise
+
+    def logs(self) -> str:
+        if not self.log.closed:
+            self.log.flush()
+        return Path(self.log_path).read_text()
+
+    def stop(self, timeout: float = 30) -> tuple[int, float]:
+        """SIGTERM, as `docker stop` and Kubernetes send; return (exit code, seconds taken)."""
+        started = time.monotonic()
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+        return self.process.returncode, time.monotonic() - started

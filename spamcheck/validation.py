@@ -1,0 +1,118 @@
+"""Turn an HTTP request into a list of messages, or an :class:`InputError` saying what was wrong.
+
+Every bad input gets a 4xx status and a message that tells the caller how to fix it; the Flask
+app turns an InputError into ``{"error": "..."}``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+JSON_EXAMPLE = '{"texts": ["first message", "second message"]}'
+
+
+class InputError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_messages: int = 1000        # messages in one request
+    max_message_chars: int = 10_000  # characters in one message
+    max_body_bytes: int = 2 * 1024 * 1024  # bytes in one request body
+
+    @classmethod
+    def from_environment(cls, env=os.environ) -> "Limits":
+        values = {}
+        for field, variable in (("max_messages", "MAX_MESSAGES"),
+                                ("max_message_chars", "MAX_MESSAGE_CHARS"),
+                                ("max_body_bytes", "MAX_BODY_BYTES")):
+            if env.get(variable):
+                try:
+                    values[field] = int(env[variable])
+                    assert values[field] > 0
+                except (ValueError, AssertionError):
+                    raise ValueError(f"{variable}={env[variable]!r} must be a positive whole number") from None
+        return cls(**values)
+
+
+def json_type(value) -> str:
+    """The JSON name of a parsed value's type, for error messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return {str: "a string", list: "an array", dict: "an object"}.get(type(value), type(value).__name__)
+
+
+def check_texts(texts: list, limits: Limits, field: str = "texts") -> list[str]:
+    if not texts:
+        raise InputError(400, f"{field} is empty: send at least one message, e.g. {JSON_EXAMPLE}")
+    if len(texts) > limits.max_messages:
+        raise InputError(413, f"{len(texts):,} messages in one request; at most {limits.max_messages:,} "
+                              "are allowed: split them over several requests")
+    for index, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise InputError(400, f"{field}[{index}] must be a string, got {json_type(text)}")
+        if len(text) > limits.max_message_chars:
+            raise InputError(413, f"{field}[{index}] has {len(text):,} characters; at most "
+                                  f"{limits.max_message_chars:,} are allowed per message")
+    return texts
+
+
+def json_body(request):
+    """The parsed JSON body of a Flask request, or an InputError explaining why there is none."""
+    if not request.is_json:
+        raise InputError(415, f"send JSON with the header Content-Type: application/json "
+                              f"(got {request.mimetype or 'no content type'}), e.g. {JSON_EXAMPLE}")
+    raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH: Flask answers 413
+    if not raw.strip():
+        raise InputError(400, f"the request body is empty: send {JSON_EXAMPLE}")
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(400, f"the body is not valid UTF-8 (byte {exc.start}): encode text as UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(400, f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+
+
+def texts_from_json(payload, limits: Limits, allow_single: bool = False) -> list[str]:
+    """``{"texts": [...]}`` (and, if allowed, ``{"text": "..."}``) to a checked list of messages."""
+    if not isinstance(payload, dict):
+        raise InputError(400, f"expected a JSON object like {JSON_EXAMPLE}, got {json_type(payload)}")
+    if "texts" in payload:
+        if not isinstance(payload["texts"], list):
+            raise InputError(400, f"texts must be an array of strings, got {json_type(payload['texts'])}")
+        return check_texts(payload["texts"], limits)
+    if allow_single and "text" in payload:
+        return check_texts([payload["text"]], limits, field="text")
+    fields = '"texts" (an array of strings)' + (' or "text" (a string)' if allow_single else "")
+    raise InputError(400, f"the JSON object needs the field {fields}, e.g. {JSON_EXAMPLE}")
+
+
+def texts_from_article_request(request, limits: Limits) -> list[str]:
+    """The article's /predict: ?text=a&text=b, form fields ``text``, or JSON."""
+    if request.method == "GET":
+        texts = request.args.getlist("text")
+        if not texts:
+            raise InputError(400, "no message: add one or more ?text=... query parameters, "
+                                  "e.g. /predict?text=Are+we+still+on+for+lunch")
+        return check_texts(texts, limits, field="text")
+    if request.is_json:
+        return texts_from_json(json_body(request), limits, allow_single=True)
+    if request.mimetype in FORM_TYPES:
+        texts = request.form.getlist("text")
+        if not texts:
+            raise InputError(400, "no message: send one or more form fields named text")
+        return check_texts(texts, limits, field="text")
+    if not request.mimetype and not request.get_data(cache=True):
+        raise InputError(400, f"no message: POST form fields named text, or JSON {JSON_EXAMPLE}")
+    raise InputError(415, f"unsupported content type {request.mimetype or '(none)'}: use "
+                          f"application/x-www-form-urlencoded, multipart/form-data or application/json")

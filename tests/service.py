@@ -1,0 +1,24 @@
+"""Helpers to load the generated app/app.py; gunicorn itself runs through spamcheck.localserver."""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from pathlib import Path
+
+from spamcheck.localserver import Gunicorn, free_port, wait_until_up  # noqa: F401 (re-exported for tests)
+
+ROOT = Path(__file__).resolve().parent.parent
+APP_FILE = ROOT / "app" / "app.py"
+
+
+def load_app_module(monkeypatch, model_dir, **env):
+    """Import a fresh copy of app/app.py with MODEL_DIR and other settings from ``env``."""
+    monkeypatch.setenv("MODEL_DIR", str(model_dir))
+    for name, value in env.items():
+        monkeypatch.setenv(name, str(value))
+    name = f"app_under_test_{time.monotonic_ns()}"
+    spec = importlib.util.spec_from_file_location(name, APP_FILE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -1,0 +1,108 @@
+"""End to end: the real gunicorn server with app/gunicorn.conf.py, over HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from service import Gunicorn
+
+HAM = "Hey, are we still on for lunch tomorrow?"
+SPAM = "URGENT! You have WON a £1000 prize. Call 09061701461 to claim"
+
+
+@pytest.fixture(scope="module")
+def server(model_dir, tmp_path_factory):
+    server = Gunicorn(model_dir, tmp_path_factory.mktemp("gunicorn") / "server.log")
+    yield server
+    server.stop()
+
+
+def call(url, data=None, headers=None, method=None, timeout=30):
+    """(status, headers, body bytes) of one HTTP request, errors included."""
+    request = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def post_json(url, payload):
+    return call(url, json.dumps(payload).encode(), {"Content-Type": "application/json"})
+
+
+def test_hello_over_http(server):
+    status, _, body = call(server.url + "/")
+    assert status == 200 and body.startswith(b"Hello World!")
+
+
+def test_article_predict_over_http(server):
+    query = urllib.parse.urlencode([("text", HAM), ("text", SPAM)])
+    status, headers, body = call(f"{server.url}/predict?{query}")
+    assert (status, body) == (200, b"0,1")
+    assert headers["Content-Type"].startswith("text/plain") and headers["X-Request-ID"]
+
+
+def test_article_predict_form_over_http(server):
+    form = urllib.parse.urlencode({"text": SPAM}).encode()
+    status, _, body = call(server.url + "/predict", form, {"Content-Type": "application/x-www-form-urlencoded"})
+    assert (status, body) == (200, b"1")
+
+
+def test_v1_predict_and_readiness_over_http(server):
+    status, _, body = post_json(server.url + "/v1/predict", {"texts": [HAM, SPAM]})
+    assert status == 200
+    assert [p["label"] for p in json.loads(body)["predictions"]] == ["ham", "spam"]
+    status, _, body = call(server.url + "/readyz")
+    assert status == 200 and json.loads(body)["status"] == "ready"
+
+
+def test_a_full_batch_of_1000_messages(server):
+    texts = [HAM, SPAM] * 500
+    started = time.perf_counter()
+    status, _, body = post_json(server.url + "/v1/predict", {"texts": texts})
+    elapsed = time.perf_counter() - started
+    assert status == 200 and len(json.loads(body)["predictions"]) == 1000
+    assert elapsed < 5  # a loose bound against hangs; `make bench` measures the real figure
+
+
+@pytest.mark.parametrize("data, content_type, status", [
+    (b'{"texts": [', "application/json", 400),
+    (b'{"texts": ["\xff"]}', "application/json", 400),
+    (b"x" * (3 * 1024 * 1024), "application/json", 413),
+    (b"hello", "text/plain", 415),
+    (b'{"texts": [null, 1, {}]}', "application/json", 400),
+])
+def test_bad_input_over_http_is_a_json_4xx(server, data, content_type, status):
+    got, headers, body = call(server.url + "/v1/predict", data, {"Content-Type": content_type})
+    assert got == status and headers["Content-Type"] == "application/json"
+    assert json.loads(body)["error"]
+
+
+def test_unknown_route_and_wrong_method_over_http(server):
+    assert call(server.url + "/nope")[0] == 404
+    status, headers, body = call(server.url + "/predict", method="DELETE")
+    assert status == 405 and "GET" in headers["Allow"] and json.loads(body)["error"]
+
+
+def test_no_worker_died_and_no_500(server):
+    """After all the bad input above, the log shows no crash, no traceback and no 500."""
+    assert call(server.url + "/healthz")[0] == 200
+    logs = server.logs()
+    for sign in ("Traceback", "WORKER TIMEOUT", "Worker exiting", " 500 "):
+        assert sign not in logs, logs[-2000:]
+    assert " POST /v1/predict 400 " in logs and " GET /predict 200 " in logs
+
+
+def test_sigterm_stops_gracefully(model_dir, tmp_path):
+    server = Gunicorn(model_dir, tmp_path / "server.log")
+    assert call(server.url + "/readyz")[0] == 200
+    code, seconds = server.stop(timeout=30)
+    assert code == 0 and seconds < 20, server.logs()[-2000:]
+    assert "Shutting down: Master" in server.logs()
