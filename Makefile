@@ -12,9 +12,11 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 # Sets of strings print in a different order in every new process; notebooks must not.
 export PYTHONHASHSEED := 0
+# The venv's tools (jupyter, gunicorn, hadolint, python) first, for every command and test.
+export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv data train run serve export-app bench lab test clean distclean
+.PHONY: help venv data train run serve export-app bench image container-run container-stop lab test clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -58,10 +60,30 @@ export-app: $(STAMP) ## regenerate app/app.py from the cells tagged "app" in not
 bench: $(STAMP) models/model_card.json ## measure throughput and latency of a real gunicorn server
 	$(BIN)/python scripts/bench.py
 
+# The container engine: $CONTAINER_ENGINE, else docker if `docker info` works, else podman.
+ENGINE = $(shell $(BIN)/python -m spamcheck.engines)
+IMAGE ?= flaskft:develop1
+CONTAINER ?= spamcheck
+MODEL_VERSION = $(shell $(BIN)/python -c 'import json; print(json.load(open("models/model_card.json"))["model_version"])')
+
+image: $(STAMP) models/model_card.json ## build the service image $(IMAGE) from docker/Dockerfile
+	@test -n "$(ENGINE)" || exit 1
+	$(ENGINE) build -t $(IMAGE) -f docker/Dockerfile $(if $(filter podman,$(ENGINE)),--format docker) \
+		--build-arg MODEL_VERSION=$(MODEL_VERSION) .
+
+container-run: image ## run the image in the background, published on http://127.0.0.1:$(PORT)
+	-@$(ENGINE) rm -f $(CONTAINER) >/dev/null 2>&1
+	$(ENGINE) run -d -p 127.0.0.1:$(PORT):5000 --name $(CONTAINER) $(IMAGE)
+	@echo "Running: curl http://127.0.0.1:$(PORT)/  ($(ENGINE) logs $(CONTAINER); make container-stop)"
+
+container-stop: $(STAMP) ## stop and remove the container
+	@test -n "$(ENGINE)" || exit 1
+	$(ENGINE) stop -t 25 $(CONTAINER) && $(ENGINE) rm $(CONTAINER)
+
 lab: $(STAMP) ## open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks/
 
-test: data ## the whole suite: pytest, every notebook with papermill, nbval on every notebook
+test: data models/model_card.json ## the whole suite: pytest, every notebook with papermill, nbval on every notebook
 	$(BIN)/python -m pytest tests $(NOTEBOOKS) --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:randomly $(PYTEST_ARGS)
 

@@ -34,3 +34,6 @@ worker_tmp_dir = os.environ.get("GUNICORN_TMP_DIR", "/tmp")
 # Request line and header limits: keep gunicorn's defaults, state them so they are visible.
 limit_request_line = 8190
 limit_request_fields = 100
+# gunicorn 27's control socket (for `gunicornc`) would be created under $HOME, which does not
+# exist in the image and is read-only in a hardened pod; nothing here uses it.
+control_socket_disable = True

@@ -52,3 +52,16 @@ def unmet_requirement(tags) -> str | None:
             if not available():
                 return f"{tag}: {reason}"
     return None
+
+
+def main() -> None:
+    """``python -m spamcheck.engines``: print the engine to use (what the Makefile asks)."""
+    engine = container_engine()
+    if engine is None:
+        raise SystemExit("error: no container engine answers: `docker info` and `podman info` both fail. "
+                         "Install and start Docker (or podman), or set CONTAINER_ENGINE.")
+    print(engine)
+
+
+if __name__ == "__main__":
+    main()

@@ -45,3 +45,12 @@ def test_environment_yml_matches_requirements():
 
 def test_environment_yml_uses_python_311():
     assert "python=3.11" in yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
+
+
+def test_image_requirements_match_the_development_pins():
+    runtime = pins_from_requirements(ROOT / "app" / "requirements.txt")
+    development = pins_from_requirements(ROOT / "requirements.txt")
+    shared = runtime.keys() & development.keys()
+    assert {"flask", "gunicorn", "scikit-learn", "numpy", "scipy"} <= shared
+    assert {name: runtime[name] for name in shared} == {name: development[name] for name in shared}
+    assert not {"jupyterlab", "pandas", "pytest"} & runtime.keys()

@@ -14,6 +14,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from spamcheck.localserver import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 EXECUTED = ROOT / "build" / "executed"
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -23,6 +25,7 @@ TEST_PARAMETERS = {
     "02_train_evaluate.ipynb": {"folds": 3, "candidates": "article,svm",
                                 "output_dir": "../build/test-models"},
     "03_flask_app.ipynb": {},
+    "04_docker.ipynb": {"host_port": free_port(), "container_name": "spamcheck-nbtest"},
 }
 
 

@@ -1,0 +1,151 @@
+"""The service image, built from docker/Dockerfile and run for real with docker or podman.
+
+Without an engine these tests are skipped with a message; CI sets SPAMCHECK_REQUIRE_CONTAINERS=1
+so that they fail instead.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+import uuid
+
+import pytest
+
+from spamcheck.engines import container_engine
+from spamcheck.localserver import ROOT, free_port, wait_until_up
+
+pytestmark = pytest.mark.container
+IMAGE = "flaskft:develop1"
+HAM = "Hey, are we still on for lunch tomorrow?"
+SPAM = "URGENT! You have WON a £1000 prize. Call 09061701461 to claim"
+
+
+@pytest.fixture(scope="session")
+def engine(missing_tool):
+    found = container_engine()
+    if found is None:
+        missing_tool("no container engine answers `docker info` or `podman info`")
+    return found
+
+
+def run(engine, *args, timeout=120, check=True):
+    return subprocess.run([engine, *args], capture_output=True, text=True, timeout=timeout, check=check)
+
+
+@pytest.fixture(scope="session")
+def image(engine):
+    """`make image`: the real target, with the model in models/. Returns (name, build seconds)."""
+    started = time.monotonic()
+    done = subprocess.run(["make", "--no-print-directory", "image", f"IMAGE={IMAGE}"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=1800)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return IMAGE, time.monotonic() - started
+
+
+class Container:
+    def __init__(self, engine, image, *options):
+        self.engine, self.name, self.port = engine, f"spamcheck-test-{uuid.uuid4().hex[:8]}", free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        run(engine, "run", "-d", "--name", self.name, "-p", f"127.0.0.1:{self.port}:5000", *options, image)
+        try:
+            wait_until_up(self.url + "/readyz", seconds=90)
+        except Exception:
+            print(self.logs())
+            self.remove()
+            raise
+
+    def logs(self) -> str:
+        done = run(self.engine, "logs", self.name, check=False)
+        return done.stdout + done.stderr
+
+    def remove(self):
+        run(self.engine, "rm", "-f", self.name, check=False)
+
+
+@pytest.fixture(scope="module")
+def container(engine, image):
+    started = Container(engine, image[0])
+    yield started
+    started.remove()
+
+
+def get(url):
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.status, response.read().decode()
+
+
+def test_image_builds_and_reports_its_size(engine, image, record):
+    size = int(run(engine, "image", "inspect", image[0], "--format", "{{.Size}}").stdout.strip())
+    record("image", f"{image[0]}: {size / 1e6:.0f} MB, built in {image[1]:.0f} s by {engine}")
+    labels = json.loads(run(engine, "image", "inspect", image[0], "--format", "{{json .Config.Labels}}").stdout)
+    card = json.loads((ROOT / "models" / "model_card.json").read_text())
+    assert labels["io.spamcheck.model.version"] == card["model_version"]
+    assert labels["org.opencontainers.image.version"]
+
+
+def test_image_holds_only_the_service(engine, image):
+    listing = run(engine, "run", "--rm", "--network", "none", "--entrypoint", "ls", image[0], "-A", "/srv",
+                  "/srv/app", "/srv/models").stdout
+    assert "notebooks" not in listing and "data" not in listing.split() and ".venv" not in listing
+    assert "jupyter" not in run(engine, "run", "--rm", "--network", "none", "--entrypoint", "pip", image[0], "list").stdout.lower()
+
+
+def test_predictions_for_ham_and_spam(container):
+    query = urllib.parse.urlencode([("text", HAM), ("text", SPAM)])
+    assert get(f"{container.url}/predict?{query}") == (200, "0,1")
+    assert get(container.url + "/")[1].startswith("Hello World!")
+
+
+def test_ready_and_healthy(container):
+    status, body = get(container.url + "/readyz")
+    assert status == 200 and json.loads(body)["status"] == "ready"
+    if container.engine == "podman":  # podman runs HEALTHCHECK only on request where systemd is absent
+        assert run(container.engine, "healthcheck", "run", container.name, check=False).returncode == 0
+    for _ in range(60):  # docker runs it on its own timer
+        health = run(container.engine, "inspect", container.name, "--format", "{{.State.Health.Status}}").stdout.strip()
+        if health == "healthy":
+            break
+        time.sleep(1)
+    assert health == "healthy"
+
+
+def test_the_service_does_not_run_as_root(container):
+    uid = run(container.engine, "exec", container.name, "id", "-u").stdout.strip()
+    assert uid == "10001"
+    user = run(container.engine, "image", "inspect", IMAGE, "--format", "{{.Config.User}}").stdout.strip()
+    assert user == "10001"
+
+
+def test_works_with_a_read_only_root_filesystem(engine, image):
+    locked = Container(engine, image[0], "--read-only", "--tmpfs", "/tmp")
+    try:
+        assert get(locked.url + "/predict?" + urllib.parse.urlencode({"text": SPAM})) == (200, "1")
+        write = run(engine, "exec", locked.name, "touch", "/srv/app/x", check=False)
+        assert write.returncode != 0
+        assert "error" not in locked.logs().lower().replace("errorlog", "")
+    finally:
+        locked.remove()
+
+
+def test_stop_is_graceful(engine, image, record):
+    stopping = Container(engine, image[0])
+    try:
+        started = time.monotonic()
+        run(engine, "stop", "-t", "25", stopping.name, timeout=60)
+        seconds = time.monotonic() - started
+        exit_code = run(engine, "inspect", stopping.name, "--format", "{{.State.ExitCode}}").stdout.strip()
+        logs = stopping.logs()
+        record("graceful stop", f"{seconds:.1f} s, exit code {exit_code}")
+        assert exit_code == "0" and seconds < 20, logs[-2000:]
+        assert "Handling signal: term" in logs and "Shutting down: Master" in logs
+    finally:
+        stopping.remove()
+
+
+def test_hadolint_reports_nothing():
+    done = subprocess.run(["hadolint", str(ROOT / "docker" / "Dockerfile")], capture_output=True, text=True)
+    assert done.returncode == 0 and not done.stdout.strip(), done.stdout
