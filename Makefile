@@ -16,7 +16,7 @@ export PYTHONHASHSEED := 0
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv data train run serve export-app bench image container-run container-stop lab test clean distclean
+.PHONY: help venv data train run serve export-app bench image container-run container-stop k8s-check k8s-up k8s-test k8s-down lab test clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -79,6 +79,18 @@ container-run: image ## run the image in the background, published on http://127
 container-stop: $(STAMP) ## stop and remove the container
 	@test -n "$(ENGINE)" || exit 1
 	$(ENGINE) stop -t 25 $(CONTAINER) && $(ENGINE) rm $(CONTAINER)
+
+k8s-check: $(STAMP) ## validate the manifests offline: schema, kustomize, restricted profile
+	$(BIN)/python -m pytest -q tests/test_kubernetes.py -k "not kube_play"
+
+k8s-up: $(STAMP) models/model_card.json ## minikube: build the image in its Docker, create Pod demov1, port-forward to 127.0.0.1:$(PORT)
+	PORT=$(PORT) IMAGE=$(IMAGE) bash scripts/k8s-up.sh
+
+k8s-test: $(STAMP) ## send the article's ham and spam to http://127.0.0.1:$(PORT) (notebook 06)
+	$(BIN)/python scripts/run_notebooks.py --report notebooks/06_test_deployment.ipynb -p base_url http://127.0.0.1:$(PORT)
+
+k8s-down: ## stop the port-forward, delete the Pod and the production variant
+	bash scripts/k8s-down.sh
 
 lab: $(STAMP) ## open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks/

@@ -1,13 +1,21 @@
-"""Repository-wide pytest hooks: skip or fail notebook cells whose tool is missing, and print
-the measurements tests record (image size, build time) at the end of the run."""
+"""Repository-wide pytest hooks: skip or fail notebook cells whose tool is missing, serve the model
+for notebook 06 under nbval, and print the measurements tests record at the end of the run."""
 
 from __future__ import annotations
 
 import os
+import urllib.request
+from pathlib import Path
 
 import pytest
 
 from spamcheck.engines import unmet_requirement
+from spamcheck.localserver import ROOT, Gunicorn
+
+# Notebook 06 tests a running service at http://127.0.0.1:5000 (its default base_url). Under
+# nbval, if nothing answers there, a real gunicorn with models/ is started for it.
+SERVICE_NOTEBOOK, SERVICE_PORT = "06_test_deployment.ipynb", 5000
+SERVER = pytest.StashKey[Gunicorn]()
 
 # CI sets this so that a missing container engine fails the run instead of skipping its checks.
 REQUIRE_CONTAINERS = os.environ.get("SPAMCHECK_REQUIRE_CONTAINERS") == "1"
@@ -19,19 +27,38 @@ def pytest_configure(config):
 
 
 def missing_tool(reason: str, requirement: str = "requires-docker"):
-    """Skip loudly, or fail where CI requires the tool (the minikube cluster is never required)."""
-    if REQUIRE_CONTAINERS and requirement == "requires-docker":
+    """Skip loudly, or fail where CI requires the tool (a minikube cluster is never required)."""
+    if REQUIRE_CONTAINERS and requirement != "requires-minikube":
         pytest.fail(f"SPAMCHECK_REQUIRE_CONTAINERS=1 but {reason}", pytrace=False)
     pytest.skip(f"SKIPPED, TOOL MISSING: {reason}")
 
 
+def service_answers(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2):
+            return True
+    except OSError:
+        return False
+
+
 def pytest_runtest_setup(item):
     cell = getattr(item, "cell", None)  # nbval's notebook cells
-    if cell is not None:
-        tags = cell.metadata.get("tags", [])
-        reason = unmet_requirement(tags)
-        if reason:
-            missing_tool(reason, reason.split(":")[0])
+    if cell is None:
+        return
+    reason = unmet_requirement(cell.metadata.get("tags", []))
+    if reason:
+        missing_tool(reason, reason.split(":")[0])
+    if Path(item.path).name == SERVICE_NOTEBOOK and SERVER not in item.config.stash:
+        if not service_answers(SERVICE_PORT):
+            log = ROOT / "build" / "nbval-service.log"
+            log.parent.mkdir(exist_ok=True)
+            item.config.stash[SERVER] = Gunicorn(ROOT / "models", log, port=SERVICE_PORT)
+
+
+def pytest_sessionfinish(session):
+    server = session.config.stash.get(SERVER, None)
+    if server is not None:
+        server.stop()
 
 
 @pytest.fixture(name="missing_tool", scope="session")

@@ -36,10 +36,17 @@ def minikube_running() -> bool:
     return _succeeds("minikube", "status", timeout=30)
 
 
+@functools.cache
+def kubectl_available() -> bool:
+    """The kubectl client (enough to render kustomizations; no cluster needed)."""
+    return _succeeds("kubectl", "version", "--client", timeout=20)
+
+
 # Notebook cells tagged with one of these need the thing the probe looks for.
 REQUIREMENT_TAGS = {
     "requires-docker": (lambda: container_engine() is not None,
                         "no container engine answers `docker info` or `podman info`"),
+    "requires-kubectl": (kubectl_available, "`kubectl version --client` fails: kubectl is not installed"),
     "requires-minikube": (minikube_running, "`minikube status` fails: no local cluster is running"),
 }
 

@@ -37,8 +37,8 @@ def wait_until_up(url: str, seconds: float = 60, process=None) -> None:
 class Gunicorn:
     """gunicorn with app/gunicorn.conf.py as a subprocess on a free port of 127.0.0.1."""
 
-    def __init__(self, model_dir, log_path, **env):
-        self.port = free_port()
+    def __init__(self, model_dir, log_path, port: int | None = None, **env):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         environment = {**os.environ, "MODEL_DIR": str(model_dir), "HOST": "127.0.0.1",

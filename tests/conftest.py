@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import time
+
 import pytest
 
 from spamcheck import artifacts, data, models
+from spamcheck.engines import container_engine
+from spamcheck.localserver import ROOT
+
+from service import IMAGE
 
 
 @pytest.fixture(scope="session")
@@ -32,3 +39,21 @@ def model_dir(messages, tmp_path_factory):
 @pytest.fixture(scope="session")
 def spam_model(model_dir):
     return artifacts.load(model_dir)
+
+
+@pytest.fixture(scope="session")
+def engine(missing_tool):
+    found = container_engine()
+    if found is None:
+        missing_tool("no container engine answers `docker info` or `podman info`")
+    return found
+
+
+@pytest.fixture(scope="session")
+def image(engine):
+    """`make image`: the real target, with the model in models/. Returns (name, build seconds)."""
+    started = time.monotonic()
+    done = subprocess.run(["make", "--no-print-directory", "image", f"IMAGE={IMAGE}"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=1800)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return IMAGE, time.monotonic() - started

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import time
 from pathlib import Path
 
@@ -22,3 +23,11 @@ def load_app_module(monkeypatch, model_dir, **env):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+IMAGE = "flaskft:develop1"  # the article's image name, built by `make image`
+
+
+def run(engine: str, *args: str, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess:
+    """One docker/podman (or other) command, its output captured."""
+    return subprocess.run([engine, *args], capture_output=True, text=True, timeout=timeout, check=check)

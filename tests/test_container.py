@@ -15,35 +15,12 @@ import uuid
 
 import pytest
 
-from spamcheck.engines import container_engine
+from service import IMAGE, run
 from spamcheck.localserver import ROOT, free_port, wait_until_up
 
 pytestmark = pytest.mark.container
-IMAGE = "flaskft:develop1"
 HAM = "Hey, are we still on for lunch tomorrow?"
 SPAM = "URGENT! You have WON a £1000 prize. Call 09061701461 to claim"
-
-
-@pytest.fixture(scope="session")
-def engine(missing_tool):
-    found = container_engine()
-    if found is None:
-        missing_tool("no container engine answers `docker info` or `podman info`")
-    return found
-
-
-def run(engine, *args, timeout=120, check=True):
-    return subprocess.run([engine, *args], capture_output=True, text=True, timeout=timeout, check=check)
-
-
-@pytest.fixture(scope="session")
-def image(engine):
-    """`make image`: the real target, with the model in models/. Returns (name, build seconds)."""
-    started = time.monotonic()
-    done = subprocess.run(["make", "--no-print-directory", "image", f"IMAGE={IMAGE}"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=1800)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return IMAGE, time.monotonic() - started
 
 
 class Container:
