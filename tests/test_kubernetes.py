@@ -22,6 +22,7 @@ from spamcheck.localserver import ROOT, wait_until_up
 HAM = "Hey, are we still on for lunch tomorrow?"
 SPAM = "URGENT! You have WON a £1000 prize. Call 09061701461 to claim"
 ARTICLE_PORT = 5000  # k8s/spamcheck.yml's containerPort, published on the host by kube play
+EXECUTED = ROOT / "build" / "executed"
 
 
 @pytest.fixture(scope="module")
@@ -110,16 +111,16 @@ def predict(*texts):
         return response.read().decode()
 
 
-def test_kube_play_runs_the_article_pod_unmodified(podman, tmp_path, record):
+def test_kube_play_runs_the_article_pod_unmodified(podman, record):
     try:
         kube_play(manifests.ARTICLE_POD)
         assert predict(HAM, SPAM) == "0,1"
         # notebook 06, "test the deployment", against the Pod
         done = subprocess.run([sys.executable, "scripts/run_notebooks.py", "notebooks/06_test_deployment.ipynb",
-                               "--out", str(tmp_path), "-p", "base_url", f"http://127.0.0.1:{ARTICLE_PORT}"],
+                               "--out", str(EXECUTED), "-p", "base_url", f"http://127.0.0.1:{ARTICLE_PORT}"],
                               cwd=ROOT, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr[-3000:]
-        executed = nbformat.read(tmp_path / "06_test_deployment.ipynb", as_version=4)
+        executed = nbformat.read(EXECUTED / "06_test_deployment.ipynb", as_version=4)
         printed = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
         assert "0  <- " + HAM in printed and "1  <- " + SPAM in printed
         stats = run("podman", "stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}", check=False).stdout
