@@ -19,7 +19,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 .PHONY: help venv data train run serve export-app bench image container-run container-stop k8s-check k8s-up k8s-test k8s-down lab test clean distclean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else \
@@ -40,13 +40,13 @@ train: data ## run notebooks 01-02 with papermill: explore, evaluate, export mod
 	$(BIN)/python scripts/run_notebooks.py --report $(TRAIN_NOTEBOOKS)
 	@echo "Trained model and card in models/; executed notebooks in build/executed/."
 
-run: $(STAMP) models/model_card.json ## the main job: train if models/ is empty, then serve on http://$(HOST):$(PORT)
+run: $(STAMP) models/model_card.json ## the main job: train if models/ is empty, then serve on http://127.0.0.1:5000
 	@$(MAKE) --no-print-directory serve
 
 models/model_card.json:
 	@$(MAKE) --no-print-directory train
 
-serve: $(STAMP) models/model_card.json ## serve the trained model with gunicorn on http://$(HOST):$(PORT)
+serve: $(STAMP) models/model_card.json ## serve the trained model with gunicorn on http://127.0.0.1:5000 (HOST, PORT)
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C stops). Try, from another terminal:"
 	@echo "  curl 'http://$(HOST):$(PORT)/predict?text=Are+we+still+on+for+lunch+tomorrow%3F'   # 0 = ham"
 	@echo "  curl 'http://$(HOST):$(PORT)/predict?text=WINNER%21+Claim+your+FREE+prize%2C+call+09061701461'   # 1 = spam"
@@ -66,12 +66,12 @@ IMAGE ?= flaskft:develop1
 CONTAINER ?= spamcheck
 MODEL_VERSION = $(shell $(BIN)/python -c 'import json; print(json.load(open("models/model_card.json"))["model_version"])')
 
-image: $(STAMP) models/model_card.json ## build the service image $(IMAGE) from docker/Dockerfile
+image: $(STAMP) models/model_card.json ## build the service image flaskft:develop1 from docker/Dockerfile
 	@test -n "$(ENGINE)" || exit 1
 	$(ENGINE) build -t $(IMAGE) -f docker/Dockerfile $(if $(filter podman,$(ENGINE)),--format docker) \
 		--build-arg MODEL_VERSION=$(MODEL_VERSION) .
 
-container-run: image ## run the image in the background, published on http://127.0.0.1:$(PORT)
+container-run: image ## run the image in the background, published on http://127.0.0.1:5000
 	-@$(ENGINE) rm -f $(CONTAINER) >/dev/null 2>&1
 	$(ENGINE) run -d -p 127.0.0.1:$(PORT):5000 --name $(CONTAINER) $(IMAGE)
 	@echo "Running: curl http://127.0.0.1:$(PORT)/  ($(ENGINE) logs $(CONTAINER); make container-stop)"
@@ -83,10 +83,10 @@ container-stop: $(STAMP) ## stop and remove the container
 k8s-check: $(STAMP) ## validate the manifests offline: schema, kustomize, restricted profile
 	$(BIN)/python -m pytest -q tests/test_kubernetes.py -k "not kube_play"
 
-k8s-up: $(STAMP) models/model_card.json ## minikube: build the image in its Docker, create Pod demov1, port-forward to 127.0.0.1:$(PORT)
+k8s-up: $(STAMP) models/model_card.json ## minikube: build the image in its Docker, create Pod demov1, port-forward to 127.0.0.1:5000
 	PORT=$(PORT) IMAGE=$(IMAGE) bash scripts/k8s-up.sh
 
-k8s-test: $(STAMP) ## send the article's ham and spam to http://127.0.0.1:$(PORT) (notebook 06)
+k8s-test: $(STAMP) ## send the article's ham and spam to http://127.0.0.1:5000 (notebook 06)
 	$(BIN)/python scripts/run_notebooks.py --report notebooks/06_test_deployment.ipynb -p base_url http://127.0.0.1:$(PORT)
 
 k8s-down: ## stop the port-forward, delete the Pod and the production variant
