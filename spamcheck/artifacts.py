@@ -37,6 +37,13 @@ def sha256_bytes(blob: bytes) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
+def write_atomically(path: Path, blob: bytes) -> None:
+    """Write to a temporary file beside ``path``, then rename: readers never see half a file."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial.write_bytes(blob)
+    os.replace(partial, path)
+
+
 def _plain_params(pipeline) -> dict:
     """The pipeline's parameters that JSON can hold (nested estimators are named by class)."""
     params = {}
@@ -69,9 +76,7 @@ def export(pipeline, kind: str, description: str, metrics: dict[str, dict[str, f
     hashes = {}
     for name, obj in files.items():
         blob = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-        partial = out_dir / f".{name}.partial"
-        partial.write_bytes(blob)
-        os.replace(partial, out_dir / name)
+        write_atomically(out_dir / name, blob)
         hashes[name] = {"sha256": sha256_bytes(blob), "bytes": len(blob)}
     card = {
         "model_version": f"{kind}-{hashes[MODEL_FILE]['sha256'][:12]}",
@@ -91,9 +96,7 @@ def export(pipeline, kind: str, description: str, metrics: dict[str, dict[str, f
                      "numpy": np.__version__, "scipy": scipy.__version__},
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    partial = out_dir / f".{CARD_FILE}.partial"
-    partial.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
-    os.replace(partial, out_dir / CARD_FILE)
+    write_atomically(out_dir / CARD_FILE, (json.dumps(card, indent=2) + "\n").encode("utf-8"))
     return card
 
 

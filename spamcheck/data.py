@@ -19,6 +19,8 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
+from spamcheck.artifacts import sha256_bytes, write_atomically
+
 UCI_URL = "https://archive.ics.uci.edu/static/public/228/sms+spam+collection.zip"
 DATA_SHA256 = "7d039a24a6083ed9ef0f806ebad56bbb976e3aeb8de05669173bfdc4996c239d"
 DATA_FILENAME = "SMSSpamCollection"
@@ -37,10 +39,6 @@ def data_url() -> str:
 
 def data_dir() -> Path:
     return Path(os.environ.get("SPAMCHECK_DATA_DIR") or DEFAULT_DATA_DIR)
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def sha256_file(path: Path) -> str:
@@ -111,9 +109,7 @@ def download(dest_dir: Path | str | None = None, url: str | None = None, *, time
         raise DataError(f"{DATA_FILENAME} from {url} has sha256 {actual}, expected {DATA_SHA256}; "
                         "the file was not kept. Download it again from UCI.")
     dest_dir.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{DATA_FILENAME}.{os.getpid()}.partial")
-    partial.write_bytes(content)
-    os.replace(partial, target)
+    write_atomically(target, content)
     return target
 
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
 from sklearn.metrics import (accuracy_score, confusion_matrix, matthews_corrcoef,
                              precision_recall_fscore_support)
 from sklearn.model_selection import StratifiedGroupKFold

@@ -1,4 +1,4 @@
-"""Helpers to load the generated app/app.py; gunicorn itself runs through spamcheck.localserver."""
+"""Test helpers: load the generated app/app.py, and run engine commands."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import subprocess
 import time
 from pathlib import Path
 
-from spamcheck.localserver import Gunicorn, free_port, wait_until_up  # noqa: F401 (re-exported for tests)
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_FILE = ROOT / "app" / "app.py"

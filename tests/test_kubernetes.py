@@ -14,7 +14,7 @@ import nbformat
 import pytest
 import yaml
 
-from service import IMAGE, run
+from service import run
 from spamcheck import manifests
 from spamcheck.engines import kubectl_available
 from spamcheck.localserver import ROOT, wait_until_up
