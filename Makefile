@@ -1,4 +1,4 @@
-# spamcheck: every target creates .venv first if it is missing, so any of them works as the
+# spamcheck: every target that runs Python creates .venv first if it is missing, so any works as the
 # first command on a fresh clone. `make help` lists them.
 
 SHELL := /bin/bash
