@@ -61,7 +61,8 @@ bench: $(STAMP) models/model_card.json ## measure throughput and latency of a re
 	$(BIN)/python scripts/bench.py
 
 # The container engine: $CONTAINER_ENGINE, else docker if `docker info` works, else podman.
-ENGINE = $(shell $(BIN)/python -m spamcheck.engines)
+# (evaluated on first use, once: each probe starts Python and asks docker/podman)
+ENGINE = $(eval ENGINE := $(shell $(BIN)/python -m spamcheck.engines))$(ENGINE)
 IMAGE ?= flaskft:develop1
 CONTAINER ?= spamcheck
 MODEL_VERSION = $(shell $(BIN)/python -c 'import json; print(json.load(open("models/model_card.json"))["model_version"])')

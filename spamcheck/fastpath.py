@@ -72,6 +72,9 @@ class CompiledLinearModel:
         self.intercepts = np.array([m.estimator.intercept_[0] for m in members])
         self.a = np.array([m.calibrators[0].a_ for m in members])
         self.b = np.array([m.calibrators[0].b_ for m in members])
+        # (analyzer, vocabulary lookup, column offset) per vectorizer, for the per-message loop
+        self.parts = [(analyze, vocabulary.get, int(offset))
+                      for analyze, vocabulary, offset in zip(self.analyzers, self.vocabularies, self.offsets)]
         if self.weights.shape[1] != self.offsets[-1]:
             raise NotCompilable("the classifier's width does not match the features")
 
@@ -81,9 +84,8 @@ class CompiledLinearModel:
         # every known n-gram occurrence as one integer: (document, part) segment * width + column
         keys = []
         for doc, text in enumerate(texts):
-            for part, (analyze, vocabulary) in enumerate(zip(self.analyzers, self.vocabularies)):
-                base = (doc * n_parts + part) * width + int(self.offsets[part])
-                get = vocabulary.get
+            for part, (analyze, get, offset) in enumerate(self.parts):
+                base = (doc * n_parts + part) * width + offset
                 keys.extend(base + column for gram in analyze(text) if (column := get(gram)) is not None)
         decision = np.zeros((len(self.intercepts), len(texts)))
         if keys:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -25,6 +26,19 @@ def load_app_module(monkeypatch, model_dir, **env):
 
 
 IMAGE = "flaskft:develop1"  # the article's image name, built by `make image`
+EXECUTED = ROOT / "build" / "executed"  # where executed notebooks go (git-ignored)
+# The article's test: one message that is ham and one that is spam.
+HAM = "Hey, are we still on for lunch tomorrow?"
+SPAM = "URGENT! You have WON a £1000 prize. Call 09061701461 to claim"
+
+
+def run_notebook(name: str, parameters: dict) -> subprocess.CompletedProcess:
+    """Execute notebooks/NAME with papermill (scripts/run_notebooks.py) into build/executed/."""
+    command = [sys.executable, "scripts/run_notebooks.py", f"notebooks/{name}", "--out", str(EXECUTED),
+               "--timeout", "600"]
+    for key, value in parameters.items():
+        command += ["-p", key, str(value)]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1200)
 
 
 def run(engine: str, *args: str, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess:

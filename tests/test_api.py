@@ -7,10 +7,8 @@ import shutil
 
 import pytest
 
-from service import load_app_module
+from service import HAM, SPAM, load_app_module
 
-HAM = "Hey, are we still on for lunch tomorrow?"
-SPAM = "URGENT! You have WON a £1000 prize. Call 09061701461 to claim"
 
 
 @pytest.fixture

@@ -15,12 +15,10 @@ import uuid
 
 import pytest
 
-from service import IMAGE, run
+from service import HAM, SPAM, IMAGE, run
 from spamcheck.localserver import ROOT, free_port, wait_until_up
 
 pytestmark = pytest.mark.container
-HAM = "Hey, are we still on for lunch tomorrow?"
-SPAM = "URGENT! You have WON a £1000 prize. Call 09061701461 to claim"
 
 
 class Container:

@@ -7,7 +7,6 @@ import http.server
 import io
 import os
 import shutil
-import socket
 import threading
 import urllib.parse
 import zipfile
@@ -16,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from spamcheck import data
+from spamcheck.localserver import free_port  # a port nothing listens on
 
 
 def make_zip(path, content: bytes, name: str = data.DATA_FILENAME):
@@ -50,12 +50,6 @@ def http_server(tmp_path):
     yield root, f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_parse_returns_every_message(messages):
@@ -105,7 +99,7 @@ def test_checksum_mismatch_is_refused_and_not_kept(data_file, tmp_path):
 
 
 def test_offline_without_cache_says_what_to_do(tmp_path):
-    url = f"http://127.0.0.1:{closed_port()}/sms.zip"
+    url = f"http://127.0.0.1:{free_port()}/sms.zip"
     with pytest.raises(data.DataError, match="What to do") as error:
         data.download(tmp_path / "cache", url=url, retries=2, timeout=2, progress=False)
     assert url in str(error.value) and "SPAMCHECK_DATA_URL" in str(error.value)
@@ -121,7 +115,7 @@ def test_cached_file_is_reused_without_network(data_file, tmp_path):
     cache = tmp_path / "cache"
     cache.mkdir()
     (cache / data.DATA_FILENAME).write_bytes(data_file.read_bytes())
-    url = f"http://127.0.0.1:{closed_port()}/unreachable.zip"
+    url = f"http://127.0.0.1:{free_port()}/unreachable.zip"
     assert data.download(cache, url=url, progress=False) == cache / data.DATA_FILENAME
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
-import sys
 import urllib.parse
 import urllib.request
 
@@ -14,15 +13,12 @@ import nbformat
 import pytest
 import yaml
 
-from service import run
+from service import EXECUTED, HAM, SPAM, run, run_notebook
 from spamcheck import manifests
 from spamcheck.engines import kubectl_available
 from spamcheck.localserver import ROOT, wait_until_up
 
-HAM = "Hey, are we still on for lunch tomorrow?"
-SPAM = "URGENT! You have WON a £1000 prize. Call 09061701461 to claim"
 ARTICLE_PORT = 5000  # k8s/spamcheck.yml's containerPort, published on the host by kube play
-EXECUTED = ROOT / "build" / "executed"
 
 
 @pytest.fixture(scope="module")
@@ -116,9 +112,7 @@ def test_kube_play_runs_the_article_pod_unmodified(podman, record):
         kube_play(manifests.ARTICLE_POD)
         assert predict(HAM, SPAM) == "0,1"
         # notebook 06, "test the deployment", against the Pod
-        done = subprocess.run([sys.executable, "scripts/run_notebooks.py", "notebooks/06_test_deployment.ipynb",
-                               "--out", str(EXECUTED), "-p", "base_url", f"http://127.0.0.1:{ARTICLE_PORT}"],
-                              cwd=ROOT, capture_output=True, text=True, timeout=300)
+        done = run_notebook("06_test_deployment.ipynb", {"base_url": f"http://127.0.0.1:{ARTICLE_PORT}"})
         assert done.returncode == 0, done.stderr[-3000:]
         executed = nbformat.read(EXECUTED / "06_test_deployment.ipynb", as_version=4)
         printed = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))

@@ -7,17 +7,15 @@ outputs; this file checks what nbval cannot: that parameters work and what the n
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from service import EXECUTED, run_notebook
 from spamcheck.localserver import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-EXECUTED = ROOT / "build" / "executed"
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 # Non-default parameters that keep each run short; every notebook must be listed.
 TEST_PARAMETERS = {
@@ -31,23 +29,15 @@ TEST_PARAMETERS = {
 }
 
 
-def run_notebook(name: str) -> nbformat.NotebookNode:
-    command = [sys.executable, "scripts/run_notebooks.py", f"notebooks/{name}", "--out", str(EXECUTED),
-               "--timeout", "600"]
-    for key, value in TEST_PARAMETERS[name].items():
-        command += ["-p", key, str(value)]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1200)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return nbformat.read(EXECUTED / name, as_version=4)
-
-
 def test_every_notebook_has_test_parameters():
     assert sorted(TEST_PARAMETERS) == [path.name for path in NOTEBOOKS]
 
 
 @pytest.mark.parametrize("name", [p.name for p in NOTEBOOKS if TEST_PARAMETERS.get(p.name) is not None])
 def test_notebook_executes_with_papermill(name):
-    executed = run_notebook(name)
+    done = run_notebook(name, TEST_PARAMETERS[name])
+    assert done.returncode == 0, done.stderr[-3000:]
+    executed = nbformat.read(EXECUTED / name, as_version=4)
     errors = [o for c in executed.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
     if name == "02_train_evaluate.ipynb":

@@ -10,10 +10,9 @@ import urllib.request
 
 import pytest
 
+from service import HAM, SPAM
 from spamcheck.localserver import Gunicorn
 
-HAM = "Hey, are we still on for lunch tomorrow?"
-SPAM = "URGENT! You have WON a £1000 prize. Call 09061701461 to claim"
 
 
 @pytest.fixture(scope="module")
