@@ -2,7 +2,9 @@
 # first command on a fresh clone. `make help` lists them.
 
 SHELL := /bin/bash
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# Any Python from 3.11 to 3.13. `make PYTHON=/path/to/python3.12` chooses one; otherwise the first
+# supported one on PATH (scripts/find-python.sh), and the venv step says which it took.
+PYTHON ?= $(shell scripts/find-python.sh)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -22,9 +24,12 @@ help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(STAMP): requirements.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else \
-		"spamcheck needs Python 3.11, found " + sys.version.split()[0] + \
-		": install python3.11 or run make PYTHON=/path/to/python3.11")'
+	@test -n "$(PYTHON)" || { echo "error: no Python 3.11, 3.12 or 3.13 on PATH. Install one" \
+		"(https://www.python.org/downloads/), or name it: make PYTHON=/path/to/python3.12" >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; found = sys.version.split()[0]; ok = (3, 11) <= sys.version_info[:2] <= (3, 13); \
+		print(f"spamcheck: using Python {found} ($(PYTHON))" if ok else f"error: spamcheck supports Python 3.11 to 3.13," \
+		f" but $(PYTHON) is {found}: install one of those, or run make PYTHON=/path/to/python3.12", file=sys.stdout if ok else sys.stderr); \
+		sys.exit(not ok)'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
