@@ -69,6 +69,8 @@ bench: $(STAMP) models/model_card.json ## measure throughput and latency of a re
 # (evaluated on first use, once: each probe starts Python and asks docker/podman)
 ENGINE = $(eval ENGINE := $(shell $(BIN)/python -m spamcheck.engines))$(ENGINE)
 IMAGE ?= flaskft:develop1
+# make k8s-test checks that the answers come from this Pod (EXPECT_HOST= accepts any host)
+EXPECT_HOST ?= demov1
 CONTAINER ?= spamcheck
 MODEL_VERSION = $(shell $(BIN)/python -c 'import json; print(json.load(open("models/model_card.json"))["model_version"])')
 
@@ -90,10 +92,11 @@ k8s-check: $(STAMP) ## validate the manifests offline: schema, kustomize, restri
 	$(BIN)/python -m pytest -q tests/test_kubernetes.py -k "not kube_play"
 
 k8s-up: $(STAMP) models/model_card.json ## minikube: build the image in its Docker, create Pod demov1, port-forward to 127.0.0.1:5000
-	PORT=$(PORT) IMAGE=$(IMAGE) bash scripts/k8s-up.sh
+	PORT=$(PORT) bash scripts/k8s-up.sh
 
-k8s-test: $(STAMP) ## send the article's ham and spam to http://127.0.0.1:5000 (notebook 06)
-	$(BIN)/python scripts/run_notebooks.py --report notebooks/06_test_deployment.ipynb -p base_url http://127.0.0.1:$(PORT)
+k8s-test: $(STAMP) ## send our ham and spam to the Pod demov1 through http://127.0.0.1:5000 (notebook 06)
+	$(BIN)/python scripts/run_notebooks.py --report notebooks/06_test_deployment.ipynb \
+		-p base_url http://127.0.0.1:$(PORT) -p expect_host "$(EXPECT_HOST)"
 
 k8s-down: ## stop the port-forward, delete the Pod and the production variant
 	bash scripts/k8s-down.sh

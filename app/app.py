@@ -5,6 +5,7 @@
 import logging
 import os
 import re
+import socket
 import time
 import uuid
 
@@ -16,6 +17,9 @@ from spamcheck.validation import InputError, Limits, json_body, texts_from_artic
 
 LIMITS = Limits.from_environment()  # MAX_MESSAGES, MAX_MESSAGE_CHARS, MAX_BODY_BYTES
 HELLO = "Hello World! spamcheck is up: send messages to /predict?text=... (0 = ham, 1 = spam)\n"
+# In a Kubernetes Pod the host name is the Pod's name: /readyz reports it, so that a
+# port-forward can check that the answer really comes from the Pod.
+HOST_NAME = socket.gethostname()
 
 
 def load_model():
@@ -74,7 +78,7 @@ def healthz():
 def readyz():
     if MODEL is None:
         return jsonify(error=MODEL_PROBLEM), 503
-    return jsonify(status="ready", model_version=MODEL.version)
+    return jsonify(status="ready", model_version=MODEL.version, host=HOST_NAME)
 
 
 @app.get("/v1/model")

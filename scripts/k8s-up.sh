@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
 # The article's minikube path in one command (`make k8s-up`):
 #   preflight -> minikube start -> build the image inside minikube's Docker -> kubectl create the
-#   Pod demov1 -> wait until ready -> kubectl port-forward demov1 5000:5000 in the background.
-# Then `make k8s-test` sends it the article's two messages, and `make k8s-down` removes it all.
+#   Pod demov1 -> wait until ready -> kubectl port-forward demov1 5000:5000 in the background,
+#   checked: the port must be free first, and /readyz must answer from the Pod demov1.
+# Then `make k8s-test` sends it our two test strings, and `make k8s-down` removes it all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-IMAGE=${IMAGE:-flaskft:develop1}
 PORT=${PORT:-5000}
-PIDFILE=build/port-forward.pid
+PYTHON=${PYTHON:-python}  # make puts .venv/bin first on PATH
 
 fail() { echo "error: $*" >&2; exit 1; }
 step() { echo "==> $*"; }
+
+# First, so that nothing is started when the port-forward could not work anyway.
+step "preflight: 127.0.0.1:$PORT is free for the port-forward"
+"$PYTHON" -m spamcheck.portforward --check-free "$PORT" || exit 1
 
 step "preflight: tools"
 for tool in minikube kubectl docker; do
   command -v "$tool" >/dev/null || fail "$tool is not installed. Install it: minikube https://minikube.sigs.k8s.io/docs/start/, kubectl https://kubernetes.io/docs/tasks/tools/, docker https://docs.docker.com/get-docker/"
 done
 [ -f models/model_card.json ] || fail "no trained model in models/: run \`make train\` first"
+# The tag the Pod asks for (imagePullPolicy: Never): build exactly that one.
+IMAGE=$("$PYTHON" -c 'from spamcheck import manifests; print(manifests.article_image())')
 
 step "preflight: cluster"
 if ! minikube status >/dev/null 2>&1; then
@@ -40,13 +46,8 @@ kubectl get pods
 kubectl wait --for=condition=Ready pod/demov1 --timeout=180s \
   || { kubectl describe pod demov1 | tail -20; fail "pod demov1 did not become ready"; }
 
-step "kubectl port-forward demov1 $PORT:5000 (in the background)"
+step "kubectl port-forward demov1 $PORT:5000 (in the background; output in build/port-forward.log)"
 mkdir -p build
-kubectl port-forward pod/demov1 "$PORT":5000 >build/port-forward.log 2>&1 &
-echo $! >"$PIDFILE"
-for _ in $(seq 1 30); do
-  curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
-  sleep 1
-done
-curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null || fail "no answer on http://127.0.0.1:$PORT; see build/port-forward.log"
+"$PYTHON" -m spamcheck.portforward demov1 "$PORT:5000" --expect demov1 \
+  --log build/port-forward.log --pidfile build/port-forward.pid || exit 1
 echo "demov1 answers on http://127.0.0.1:$PORT  (next: make k8s-test; make k8s-down)"

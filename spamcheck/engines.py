@@ -42,10 +42,13 @@ def kubectl_available() -> bool:
     return _succeeds("kubectl", "version", "--client", timeout=20)
 
 
+def engine_available() -> bool:
+    return container_engine() is not None
+
+
 # Notebook cells tagged with one of these need the thing the probe looks for.
 REQUIREMENT_TAGS = {
-    "requires-docker": (lambda: container_engine() is not None,
-                        "no container engine answers `docker info` or `podman info`"),
+    "requires-docker": (engine_available, "no container engine answers `docker info` or `podman info`"),
     "requires-kubectl": (kubectl_available, "`kubectl version --client` fails: kubectl is not installed"),
     "requires-minikube": (minikube_running, "`minikube status` fails: no local cluster is running"),
 }
@@ -59,6 +62,17 @@ def unmet_requirement(tags) -> str | None:
             if not available():
                 return f"{tag}: {reason}"
     return None
+
+
+def skipped(tag: str, what: str) -> bool:
+    """For a notebook cell: if the tool behind ``tag`` is missing, print one line saying what is
+    skipped and why, and return True. Asks afresh: the reader may have started minikube since."""
+    for probe in (container_engine, minikube_running, kubectl_available):
+        probe.cache_clear()
+    reason = unmet_requirement([tag])
+    if reason:
+        print(f"SKIPPED {what}: {reason.split(': ', 1)[1]} (see the preflight at the top)")
+    return reason is not None
 
 
 def main() -> None:

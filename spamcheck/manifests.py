@@ -21,6 +21,12 @@ def load(path: Path | str) -> list[dict]:
     return [doc for doc in yaml.safe_load_all(Path(path).read_text()) if doc]
 
 
+def article_image() -> str:
+    """The image the article's Pod runs (k8s/spamcheck.yml): what the minikube build must tag."""
+    (pod,) = load(ARTICLE_POD)
+    return pod["spec"]["containers"][0]["image"]
+
+
 def render(directory: Path | str) -> str:
     """`kubectl kustomize DIR`: the manifests `kubectl apply -k DIR` would send (no cluster needed)."""
     done = subprocess.run(["kubectl", "kustomize", str(directory)], capture_output=True, text=True, timeout=60)

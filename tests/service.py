@@ -27,7 +27,7 @@ def load_app_module(monkeypatch, model_dir, **env):
 
 IMAGE = "flaskft:develop1"  # the article's image name, built by `make image`
 EXECUTED = ROOT / "build" / "executed"  # where executed notebooks go (git-ignored)
-# The article's test: one message that is ham and one that is spam.
+# Our own test strings, one ham and one spam (the article shows its test only as a picture).
 HAM = "Hey, are we still on for lunch tomorrow?"
 SPAM = "URGENT! You have WON a £1000 prize. Call 09061701461 to claim"
 

@@ -7,6 +7,10 @@ outputs; this file checks what nbval cannot: that parameters work and what the n
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -64,3 +68,40 @@ def test_notebook_parameters_are_documented():
         for line in cells[0].source.splitlines() if cells else []:
             if line and not line.startswith("#"):
                 assert ": " in line.split("=")[0] and "#" in line, f"{path.name}: {line!r} needs a type hint and a comment"
+
+
+TOOLS = ("docker", "podman", "minikube", "kubectl")
+REQUIRES = ("requires-docker", "requires-minikube", "requires-kubectl")
+
+
+def path_without(tools, directory):
+    """A PATH with every program of this one, except ``tools``, linked into ``directory``."""
+    directory.mkdir()
+    for folder in os.environ["PATH"].split(os.pathsep):
+        for program in Path(folder).glob("*") if Path(folder).is_dir() else []:
+            target = directory / program.name
+            if program.name not in tools and not target.exists() and os.access(program, os.X_OK):
+                target.symlink_to(program)
+    return str(directory)
+
+
+@pytest.mark.parametrize("name", ["04_docker.ipynb", "05_kubernetes_minikube.ipynb"])
+def test_notebook_guides_without_the_tools(name, tmp_path):
+    """Run All as a reader without docker, podman, minikube and kubectl would: it completes, and
+    every cell that needs one of them says in one line what it skipped and why."""
+    env = {**os.environ, "PATH": path_without(TOOLS, tmp_path / "bin"), "CONTAINER_ENGINE": ""}
+    assert not any(shutil.which(tool, path=env["PATH"]) for tool in TOOLS)
+    done = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
+                           str(ROOT / "notebooks" / name), "--output-dir", str(tmp_path), "--output", name,
+                           "--ExecutePreprocessor.timeout=120"], cwd=ROOT / "notebooks", env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    executed = nbformat.read(tmp_path / name, as_version=4)
+    preflight = "".join(o.get("text", "") for o in executed.cells[2].outputs)
+    reported = [line for line in preflight.splitlines() if line.startswith(("ok  ", "--  "))]
+    assert len(reported) >= 2 and all(line.endswith("not installed") for line in reported), preflight
+    guarded = [c for c in executed.cells if set(c.metadata.get("tags", [])) & set(REQUIRES)]
+    assert guarded
+    for cell in guarded:
+        printed = "".join(o.get("text", "") for o in cell.outputs).strip().splitlines()
+        assert len(printed) == 1 and printed[0].startswith("SKIPPED "), (cell.source[:200], printed)

@@ -1,0 +1,71 @@
+"""The Kubernetes path cannot report a false success: a taken port, a port-forward that exits, and
+an answer from something other than the Pod are each a clear error.
+
+The trap these reproduce: `make run` still serves on the port, kubectl cannot listen there, and
+every check would otherwise get its answers from the local gunicorn instead of the Pod.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from service import ROOT, run_notebook
+from spamcheck import portforward
+from spamcheck.engines import kubectl_available
+from spamcheck.localserver import Gunicorn, free_port
+
+
+@pytest.fixture(scope="module")
+def local_server(model_dir, tmp_path_factory):
+    """A real gunicorn on a port, standing in the way as a forgotten `make run` would."""
+    server = Gunicorn(model_dir, tmp_path_factory.mktemp("trap") / "server.log")
+    yield server
+    server.stop()
+
+
+def test_a_free_port_is_free():
+    assert portforward.port_holder(free_port()) is None
+
+
+def test_k8s_up_stops_when_the_port_is_taken_and_names_the_holder(local_server):
+    done = subprocess.run(["bash", "scripts/k8s-up.sh"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PORT": str(local_server.port), "PYTHON": sys.executable})
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"127.0.0.1:{local_server.port} is already in use by pid {local_server.process.pid}" in done.stderr
+    assert "gunicorn" in done.stderr and "Ctrl-C" in done.stderr and "PORT=5001" in done.stderr
+    assert "minikube" not in done.stdout  # it stopped before starting anything
+
+
+def test_port_forward_refuses_a_taken_port(local_server, tmp_path):
+    forward = portforward.PortForward("demov1", local_server.port, 5000, ["demov1"], tmp_path / "pf.log")
+    with pytest.raises(portforward.PortForwardError, match="already in use by pid .*gunicorn"):
+        forward.start()
+    assert forward.process is None  # kubectl was never started
+
+
+def test_an_answer_from_the_local_server_is_not_the_pod(local_server):
+    with pytest.raises(portforward.PortForwardError, match=r"served by host .*, not by the Pod 'demov1'"):
+        portforward.require_pod(local_server.url, ["demov1"])
+
+
+def test_notebook_06_refuses_an_answer_from_another_host(local_server):
+    done = run_notebook("06_test_deployment.ipynb", {"base_url": local_server.url, "expect_host": "demov1"})
+    assert done.returncode != 0
+    assert "not 'demov1'" in done.stderr
+
+
+def test_a_port_forward_that_exits_is_an_error_with_its_output(tmp_path, missing_tool, monkeypatch):
+    """The real kubectl, with a kubeconfig that names no cluster: it exits, and we say so."""
+    if not kubectl_available():
+        missing_tool("`kubectl version --client` fails: kubectl is not installed", "requires-kubectl")
+    empty = tmp_path / "kubeconfig"
+    empty.write_text("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n")
+    monkeypatch.setenv("KUBECONFIG", str(empty))
+    forward = portforward.PortForward("demov1", free_port(), 5000, ["demov1"], tmp_path / "pf.log")
+    with pytest.raises(portforward.PortForwardError, match=r"exited with status 1\. Its output .*\n.*\S"):
+        forward.start(seconds=60)
+    assert forward.process.poll() is not None
