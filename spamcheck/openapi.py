@@ -62,9 +62,11 @@ def document(limits: Limits) -> dict:
                                  "responses": {"200": _json({"type": "object", "required": ["status"],
                                                              "properties": {"status": {"const": "ok"}}}, "Alive")}}},
             "/readyz": {"get": {"summary": "Readiness: model loaded, verified and answering",
-                                "responses": {"200": _json({"type": "object", "required": ["status", "model_version"],
+                                "responses": {"200": _json({"type": "object", "required": ["status", "model_version", "host"],
                                                             "properties": {"status": {"const": "ready"},
-                                                                           "model_version": {"type": "string"}}}, "Ready"),
+                                                                           "model_version": {"type": "string"},
+                                                                           "host": {"type": "string", "description":
+                                                                                    "the server's host name; in a Pod, the Pod's name"}}}, "Ready"),
                                               **_errors(503)}}},
             "/v1/model": {"get": {"summary": "The model card: kind, metrics, versions, data sha256",
                                   "responses": {"200": _json({"type": "object", "required": ["model_version", "kind"]}, "The model card"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import shutil
 
 import pytest
@@ -66,7 +67,8 @@ def test_v1_predict_agrees_with_the_article_endpoint(client):
 
 def test_health_and_readiness(client, spam_model):
     assert client.get("/healthz").json == {"status": "ok"}
-    assert client.get("/readyz").json == {"status": "ready", "model_version": spam_model.version}
+    assert client.get("/readyz").json == {"status": "ready", "model_version": spam_model.version,
+                                          "host": socket.gethostname()}
 
 
 def test_model_card(client, spam_model):

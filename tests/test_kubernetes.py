@@ -3,9 +3,11 @@ restricted security profile, and `podman kube play` of the real manifests with t
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import urllib.parse
 import urllib.request
 
@@ -14,9 +16,9 @@ import pytest
 import yaml
 
 from service import EXECUTED, HAM, SPAM, run, run_notebook
-from spamcheck import manifests
+from spamcheck import manifests, portforward
 from spamcheck.engines import kubectl_available
-from spamcheck.localserver import ROOT, wait_until_up
+from spamcheck.localserver import ROOT, free_port, wait_until_up
 
 ARTICLE_PORT = 5000  # k8s/spamcheck.yml's containerPort, published on the host by kube play
 
@@ -43,6 +45,16 @@ def test_every_manifest_validates_against_the_kubernetes_schema(rendered):
     for name, documents in rendered.items():
         assert manifests.validate(documents) == [], name
     assert [d["kind"] for d in rendered["autoscaled"]] == ["Service", "Deployment", "HorizontalPodAutoscaler"]
+
+
+def test_the_minikube_build_tags_the_image_the_pod_names():
+    """Notebook 05 and scripts/k8s-up.sh build the tag k8s/spamcheck.yml asks for (imagePullPolicy: Never)."""
+    image = manifests.article_image()
+    notebook = nbformat.read(ROOT / "notebooks" / "05_kubernetes_minikube.ipynb", as_version=4)
+    (build,) = [c.source for c in notebook.cells if "minikube -p minikube docker-env)\n" in c.source and c.cell_type == "code"]
+    assert f"docker build -t {image} -f docker/Dockerfile ." in build
+    script = (ROOT / "scripts" / "k8s-up.sh").read_text()
+    assert "manifests.article_image()" in script and 'docker build -t "$IMAGE"' in script
 
 
 def test_validation_catches_a_misspelt_field():
@@ -107,12 +119,16 @@ def predict(*texts):
         return response.read().decode()
 
 
+@pytest.mark.container
 def test_kube_play_runs_the_article_pod_unmodified(podman, record):
     try:
         kube_play(manifests.ARTICLE_POD)
         assert predict(HAM, SPAM) == "0,1"
-        # notebook 06, "test the deployment", against the Pod
-        done = run_notebook("06_test_deployment.ipynb", {"base_url": f"http://127.0.0.1:{ARTICLE_PORT}"})
+        # the answer comes from the Pod: its host name is the Pod's name, as on Kubernetes
+        assert portforward.require_pod(f"http://127.0.0.1:{ARTICLE_PORT}", ["demov1"]) == "demov1"
+        # notebook 06, "test the deployment", against the Pod, as `make k8s-test` runs it
+        done = run_notebook("06_test_deployment.ipynb", {"base_url": f"http://127.0.0.1:{ARTICLE_PORT}",
+                                                          "expect_host": "demov1"})
         assert done.returncode == 0, done.stderr[-3000:]
         executed = nbformat.read(EXECUTED / "06_test_deployment.ipynb", as_version=4)
         printed = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
@@ -124,6 +140,7 @@ def test_kube_play_runs_the_article_pod_unmodified(podman, record):
     assert run("podman", "pod", "exists", "demov1", check=False).returncode != 0, "kube down left the pod"
 
 
+@pytest.mark.container
 def test_kube_play_runs_the_rendered_production_deployment(podman, rendered, tmp_path):
     # The rendered Deployment with one change: one replica. podman makes one pod per replica and
     # publishes each one's containerPort on the same host port, so a second cannot bind (on
@@ -145,15 +162,9 @@ def test_kube_play_runs_the_rendered_production_deployment(podman, rendered, tmp
         run("podman", "kube", "down", str(manifest), check=False)
 
 
-def test_shell_scripts_pass_shellcheck():
-    shellcheck = shutil.which("shellcheck") or str(ROOT / ".venv" / "bin" / "shellcheck")
-    done = subprocess.run([shellcheck, *map(str, sorted((ROOT / "scripts").glob("*.sh")))],
-                          capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout
-
-
 @pytest.mark.skipif(shutil.which("minikube") is not None, reason="minikube is installed: not starting a cluster from a test")
 def test_k8s_up_preflight_says_what_is_missing():
-    done = subprocess.run(["bash", "scripts/k8s-up.sh"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(["bash", "scripts/k8s-up.sh"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PORT": str(free_port()), "PYTHON": sys.executable})
     assert done.returncode == 1
     assert "error: minikube is not installed" in done.stderr and "https://minikube.sigs.k8s.io" in done.stderr

@@ -19,6 +19,8 @@ import pytest
 from service import EXECUTED, run_notebook
 from spamcheck.localserver import free_port
 
+pytestmark = pytest.mark.notebooks
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 # Non-default parameters that keep each run short; every notebook must be listed.
