@@ -39,7 +39,7 @@ $(STAMP): requirements.txt pyproject.toml
 venv: $(STAMP) ## create .venv and install the pinned requirements
 
 data: $(STAMP) ## download and verify the SMS Spam Collection into data/
-	$(BIN)/python -m spamcheck.data
+	$(BIN)/python -m spamcheck.training.data
 
 train: data ## run notebooks 01-02 with papermill: explore, evaluate, export models/
 	$(BIN)/python scripts/run_notebooks.py --report $(TRAIN_NOTEBOOKS)
@@ -67,7 +67,7 @@ bench: $(STAMP) models/model_card.json ## measure throughput and latency of a re
 
 # The container engine: $CONTAINER_ENGINE, else docker if `docker info` works, else podman.
 # (evaluated on first use, once: each probe starts Python and asks docker/podman)
-ENGINE = $(eval ENGINE := $(shell $(BIN)/python -m spamcheck.engines))$(ENGINE)
+ENGINE = $(eval ENGINE := $(shell $(BIN)/python -m spamcheck.tooling.engines))$(ENGINE)
 IMAGE ?= flaskft:develop1
 # make k8s-test checks that the answers come from this Pod (EXPECT_HOST= accepts any host)
 EXPECT_HOST ?= demov1

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from spamcheck.engines import unmet_requirement
-from spamcheck.localserver import ROOT, Gunicorn
+from spamcheck.paths import ROOT
+from spamcheck.tooling.engines import unmet_requirement
+from spamcheck.tooling.localserver import Gunicorn
 
 # Notebook 06 tests a running service at http://127.0.0.1:5000 (its default base_url). Under
 # nbval, if nothing answers there, a real gunicorn with models/ is started for it.

@@ -8,107 +8,119 @@ import re
 import socket
 import time
 import uuid
+from dataclasses import dataclass
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from spamcheck import artifacts, openapi
-from spamcheck.validation import InputError, Limits, json_body, texts_from_article_request, texts_from_json
+from spamcheck.serving import artifacts, openapi
+from spamcheck.serving.validation import InputError, Limits, json_body, texts_from_article_request, texts_from_json
 
-LIMITS = Limits.from_environment()  # MAX_MESSAGES, MAX_MESSAGE_CHARS, MAX_BODY_BYTES
 HELLO = "Hello World! spamcheck is up: send messages to /predict?text=... (0 = ham, 1 = spam)\n"
 # In a Kubernetes Pod the host name is the Pod's name: /readyz reports it, so that a
 # port-forward can check that the answer really comes from the Pod.
 HOST_NAME = socket.gethostname()
 
 
-def load_model():
+def load_model(model_dir=None):
     """Load and verify the artifacts, then make one smoke prediction; return (model, problem)."""
     try:
-        model = artifacts.load()  # MODEL_DIR, default models/
+        model = artifacts.load(model_dir)  # default: MODEL_DIR, else models/
         labels, _ = model.predict(["smoke test: is this message spam?"])
         assert len(labels) == 1, "the smoke prediction returned no label"
         return model, None
     except Exception as exc:  # any failure: not ready, and /readyz says why
-        return None, f"model not loaded from {artifacts.model_dir()}: {exc}"
+        return None, f"model not loaded from {model_dir or artifacts.model_dir()}: {exc}"
 
 
-MODEL, MODEL_PROBLEM = load_model()
+@dataclass
+class Service:
+    """What the views need: the model, or why there is none, and the request limits."""
+
+    model: artifacts.SpamModel | None
+    problem: str | None
+    limits: Limits
+
+    def require_model(self) -> artifacts.SpamModel:
+        if self.model is None:
+            raise InputError(503, f"{self.problem}; see /readyz")
+        return self.model
 
 
-app = Flask(__name__)
-app.config["MAX_CONTENT_LENGTH"] = LIMITS.max_body_bytes
-app.json.sort_keys = False
+def service() -> Service:
+    """The Service of the app that handles the current request (create_app puts it there)."""
+    return current_app.extensions["spamcheck"]
 
 
-@app.get("/")
+api = Blueprint("spamcheck", __name__)
+
+
+@api.get("/")
 def hello():
     return Response(HELLO, mimetype="text/plain")
 
 
-def require_model():
-    if MODEL is None:
-        raise InputError(503, f"{MODEL_PROBLEM}; see /readyz")
-    return MODEL
-
-
-@app.route("/predict", methods=["GET", "POST"])
+@api.route("/predict", methods=["GET", "POST"])
 def predict():
-    texts = texts_from_article_request(request, LIMITS)
-    labels, _ = require_model().predict(texts)
+    texts = texts_from_article_request(request, service().limits)
+    labels, _ = service().require_model().predict(texts)
     return Response(",".join(str(int(label)) for label in labels), mimetype="text/plain")
 
 
-@app.post("/v1/predict")
+@api.post("/v1/predict")
 def predict_v1():
-    texts = texts_from_json(json_body(request), LIMITS)
-    model = require_model()
+    texts = texts_from_json(json_body(request), service().limits)
+    model = service().require_model()
     labels, probabilities = model.predict(texts)
-    predictions = [{"label": "spam" if label else "ham", "spam_probability": round(float(p), 4)}
-                   for label, p in zip(labels, probabilities)]
+    predictions = [
+        {"label": "spam" if label else "ham", "spam_probability": round(float(p), 4)}
+        for label, p in zip(labels, probabilities)
+    ]
     return jsonify(model_version=model.version, predictions=predictions)
 
 
-@app.get("/healthz")
+@api.get("/healthz")
 def healthz():
     return jsonify(status="ok")
 
 
-@app.get("/readyz")
+@api.get("/readyz")
 def readyz():
-    if MODEL is None:
-        return jsonify(error=MODEL_PROBLEM), 503
-    return jsonify(status="ready", model_version=MODEL.version, host=HOST_NAME)
+    if service().model is None:
+        return jsonify(error=service().problem), 503
+    return jsonify(status="ready", model_version=service().model.version, host=HOST_NAME)
 
 
-@app.get("/v1/model")
+@api.get("/v1/model")
 def model_card():
-    return jsonify(require_model().card)
+    return jsonify(service().require_model().card)
 
 
-@app.get("/openapi.json")
+@api.get("/openapi.json")
 def openapi_document():
-    return jsonify(openapi.document(LIMITS))
+    return jsonify(openapi.document(service().limits))
 
 
-@app.errorhandler(InputError)
+@api.app_errorhandler(InputError)
 def input_error(error):
     return jsonify(error=error.message), error.status
 
 
-@app.errorhandler(HTTPException)
+@api.app_errorhandler(HTTPException)
 def http_error(error):
     allowed = sorted(set(getattr(error, "valid_methods", None) or []) - {"HEAD", "OPTIONS"})
-    messages = {404: f"no route {request.path}: see /openapi.json for the API",
-                405: f"{request.method} is not allowed on {request.path}; use {' or '.join(allowed)}",
-                413: f"the request body is larger than {LIMITS.max_body_bytes:,} bytes"}
+    messages = {
+        404: f"no route {request.path}: see /openapi.json for the API",
+        405: f"{request.method} is not allowed on {request.path}; use {' or '.join(allowed)}",
+        413: f"the request body is larger than {service().limits.max_body_bytes:,} bytes",
+    }
     headers = {"Allow": ", ".join(error.valid_methods)} if allowed else {}
     return jsonify(error=messages.get(error.code, error.description)), error.code, headers
 
 
-@app.errorhandler(Exception)
+@api.app_errorhandler(Exception)
 def unexpected_error(error):
-    app.logger.exception("request %s failed", g.get("request_id"))
+    current_app.logger.exception("request %s failed", g.get("request_id"))
     return jsonify(error=f"internal error; quote request id {g.get('request_id')} when reporting it"), 500
 
 
@@ -122,23 +134,47 @@ if not log.handlers:  # gunicorn and `python app.py` both log to stderr
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
-@app.before_request
+@api.before_app_request
 def start_timer():
     g.started = time.perf_counter()
     incoming = request.headers.get("X-Request-ID", "")
     g.request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
 
 
-@app.after_request
+@api.after_app_request
 def log_request(response):
     duration_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
     response.headers["X-Request-ID"] = g.get("request_id", "-")
-    log.info("%s %s %s %.1fms id=%s", request.method, request.path, response.status_code,
-             duration_ms, g.get("request_id", "-"))
+    log.info(
+        "%s %s %s %.1fms id=%s",
+        request.method,
+        request.path,
+        response.status_code,
+        duration_ms,
+        g.get("request_id", "-"),
+    )
     return response
 
 
+def create_app(model_dir=None, limits: Limits | None = None) -> Flask:
+    """The service, with the model in ``model_dir`` (default: MODEL_DIR, else models/) and
+    ``limits`` (default: MAX_MESSAGES, MAX_MESSAGE_CHARS and MAX_BODY_BYTES from the environment)."""
+    limits = limits or Limits.from_environment()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = limits.max_body_bytes  # bigger bodies: 413 before reading them
+    app.json.sort_keys = False
+    app.extensions["spamcheck"] = Service(*load_model(model_dir), limits)
+    app.register_blueprint(api)
+    return app
+
+
+app = create_app()
+
+
 if __name__ == "__main__":
-    app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "5000")),
-            debug=os.environ.get("FLASK_DEBUG") == "1")
+    app.run(
+        host=os.environ.get("HOST", "127.0.0.1"),
+        port=int(os.environ.get("PORT", "5000")),
+        debug=os.environ.get("FLASK_DEBUG") == "1",
+    )
 

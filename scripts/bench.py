@@ -32,8 +32,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from spamcheck import artifacts
-from spamcheck.localserver import Gunicorn
+from spamcheck.serving import artifacts
+from spamcheck.tooling.localserver import Gunicorn
 
 SPAM = "URGENT! You have WON a £1000 prize. Call 09061701461 to claim"
 HAM = "Hey, are we still on for lunch tomorrow? Let me know by 6"
@@ -41,14 +41,25 @@ TARGETS = {"ratio": 0.40, "p99_ms": 25.0, "batch_ms": 200.0}
 
 
 def wrk(url: str, connections: int, seconds: int) -> dict:
-    output = subprocess.run(["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency", url],
-                            capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
+    output = subprocess.run(
+        ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 30,
+    ).stdout
+
     def latency(label):
         value, unit = re.search(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
         return float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
+
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-            "p50_ms": latency("50%"), "p99_ms": latency("99%"), "errors": int(errors.group(1)) if errors else 0}
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50_ms": latency("50%"),
+        "p99_ms": latency("99%"),
+        "errors": int(errors.group(1)) if errors else 0,
+    }
 
 
 def python_client(url: str, connections: int, seconds: int) -> dict:
@@ -74,9 +85,13 @@ def python_client(url: str, connections: int, seconds: int) -> dict:
     with concurrent.futures.ThreadPoolExecutor(connections) as pool:
         results = list(pool.map(lambda _: worker(), range(connections)))
     elapsed = time.monotonic() - started
-    latencies = sorted(l for ls, _ in results for l in ls)
-    return {"rps": len(latencies) / elapsed, "p50_ms": latencies[len(latencies) // 2],
-            "p99_ms": latencies[int(len(latencies) * 0.99)], "errors": sum(e for _, e in results)}
+    latencies = sorted(latency for run, _ in results for latency in run)
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50_ms": latencies[len(latencies) // 2],
+        "p99_ms": latencies[int(len(latencies) * 0.99)],
+        "errors": sum(e for _, e in results),
+    }
 
 
 def time_batch(url: str, n_messages: int, repeats: int) -> list[float]:
@@ -97,12 +112,14 @@ def time_batch(url: str, n_messages: int, repeats: int) -> list[float]:
 def in_process(model_dir: Path, repeats: int = 300) -> tuple[float, float]:
     """Milliseconds for one message: scikit-learn's own path, then the serving fast path."""
     model = artifacts.load(model_dir)
+
     def per_call(function):
         function()
         started = time.perf_counter()
         for _ in range(repeats):
             function()
         return (time.perf_counter() - started) / repeats * 1000
+
     sklearn_ms = per_call(lambda: model.classifier.predict_proba(model.features.transform([SPAM])))
     fast_ms = per_call(lambda: model.fast.predict([SPAM])) if model.fast else float("nan")
     return sklearn_ms, fast_ms
@@ -136,14 +153,19 @@ def main() -> int:
     client = args.client if args.client != "auto" else ("wrk" if shutil.which("wrk") else "python")
     load = wrk if client == "wrk" else python_client
     if client == "python":
-        print("note: wrk not found (Debian: apt-get install wrk); using the slower Python client, "
-              "which competes with the server for the same cores", file=sys.stderr)
+        print(
+            "note: wrk not found (Debian: apt-get install wrk); using the slower Python client, "
+            "which competes with the server for the same cores",
+            file=sys.stderr,
+        )
 
     wait_for_time_wait_to_drain()
     server = Gunicorn(model_dir, Path(tempfile.mkdtemp()) / "bench-server.log")
     try:
-        print(f"spamcheck benchmark: model {artifacts.read_card(model_dir)['model_version']}, gunicorn on "
-              f"{server.url}, client {client}, {args.connections} connections, {args.seconds} s per run")
+        print(
+            f"spamcheck benchmark: model {artifacts.read_card(model_dir)['model_version']}, gunicorn on "
+            f"{server.url}, client {client}, {args.connections} connections, {args.seconds} s per run"
+        )
         predict_url = f"{server.url}/predict?" + urllib.parse.urlencode({"text": SPAM})
         load(server.url + "/", args.connections, 1)  # warm-up
         hello = load(server.url + "/", args.connections, args.seconds)
@@ -154,15 +176,27 @@ def main() -> int:
     sklearn_ms, fast_ms = in_process(model_dir)
 
     ratio = predict["rps"] / hello["rps"]
-    print(f"{'GET /':22s} {hello['rps']:8.0f} req/s   p50 {hello['p50_ms']:6.2f} ms   p99 {hello['p99_ms']:6.2f} ms   errors {hello['errors']}")
-    print(f"{'GET /predict (1 msg)':22s} {predict['rps']:8.0f} req/s   p50 {predict['p50_ms']:6.2f} ms   p99 {predict['p99_ms']:6.2f} ms   errors {predict['errors']}")
-    print(f"/predict throughput / GET / throughput: {ratio:.0%}  (target >= {TARGETS['ratio']:.0%}: {verdict(ratio >= TARGETS['ratio'])})")
-    print(f"/predict p99 at {args.connections} connections: {predict['p99_ms']:.1f} ms  "
-          f"(target <= {TARGETS['p99_ms']:.0f} ms: {verdict(predict['p99_ms'] <= TARGETS['p99_ms'])})")
-    print(f"POST /v1/predict, 1,000 messages: median {statistics.median(batch):.0f} ms, best {min(batch):.0f} ms "
-          f"over {len(batch)}  (target <= {TARGETS['batch_ms']:.0f} ms: {verdict(statistics.median(batch) <= TARGETS['batch_ms'])})")
-    print(f"one message in-process: scikit-learn {sklearn_ms:.2f} ms, serving fast path {fast_ms:.2f} ms "
-          f"({sklearn_ms / fast_ms:.0f}x faster)")
+    print(
+        f"{'GET /':22s} {hello['rps']:8.0f} req/s   p50 {hello['p50_ms']:6.2f} ms   p99 {hello['p99_ms']:6.2f} ms   errors {hello['errors']}"
+    )
+    print(
+        f"{'GET /predict (1 msg)':22s} {predict['rps']:8.0f} req/s   p50 {predict['p50_ms']:6.2f} ms   p99 {predict['p99_ms']:6.2f} ms   errors {predict['errors']}"
+    )
+    print(
+        f"/predict throughput / GET / throughput: {ratio:.0%}  (target >= {TARGETS['ratio']:.0%}: {verdict(ratio >= TARGETS['ratio'])})"
+    )
+    print(
+        f"/predict p99 at {args.connections} connections: {predict['p99_ms']:.1f} ms  "
+        f"(target <= {TARGETS['p99_ms']:.0f} ms: {verdict(predict['p99_ms'] <= TARGETS['p99_ms'])})"
+    )
+    print(
+        f"POST /v1/predict, 1,000 messages: median {statistics.median(batch):.0f} ms, best {min(batch):.0f} ms "
+        f"over {len(batch)}  (target <= {TARGETS['batch_ms']:.0f} ms: {verdict(statistics.median(batch) <= TARGETS['batch_ms'])})"
+    )
+    print(
+        f"one message in-process: scikit-learn {sklearn_ms:.2f} ms, serving fast path {fast_ms:.2f} ms "
+        f"({sklearn_ms / fast_ms:.0f}x faster)"
+    )
     return 0 if hello["errors"] == predict["errors"] == 0 else 1
 
 

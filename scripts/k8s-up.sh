@@ -14,7 +14,7 @@ step() { echo "==> $*"; }
 
 # First, so that nothing is started when the port-forward could not work anyway.
 step "preflight: 127.0.0.1:$PORT is free for the port-forward"
-"$PYTHON" -m spamcheck.portforward --check-free "$PORT" || exit 1
+"$PYTHON" -m spamcheck.tooling.portforward --check-free "$PORT" || exit 1
 
 step "preflight: tools"
 for tool in minikube kubectl docker; do
@@ -22,7 +22,7 @@ for tool in minikube kubectl docker; do
 done
 [ -f models/model_card.json ] || fail "no trained model in models/: run \`make train\` first"
 # The tag the Pod asks for (imagePullPolicy: Never): build exactly that one.
-IMAGE=$("$PYTHON" -c 'from spamcheck import manifests; print(manifests.article_image())')
+IMAGE=$("$PYTHON" -c 'from spamcheck.tooling import manifests; print(manifests.article_image())')
 
 step "preflight: cluster"
 if ! minikube status >/dev/null 2>&1; then
@@ -48,6 +48,6 @@ kubectl wait --for=condition=Ready pod/demov1 --timeout=180s \
 
 step "kubectl port-forward demov1 $PORT:5000 (in the background; output in build/port-forward.log)"
 mkdir -p build
-"$PYTHON" -m spamcheck.portforward demov1 "$PORT:5000" --expect demov1 \
+"$PYTHON" -m spamcheck.tooling.portforward demov1 "$PORT:5000" --expect demov1 \
   --log build/port-forward.log --pidfile build/port-forward.pid || exit 1
 echo "demov1 answers on http://127.0.0.1:$PORT  (next: make k8s-test; make k8s-down)"

@@ -18,7 +18,7 @@ import nbformat
 import papermill
 import yaml
 
-from spamcheck.engines import unmet_requirement
+from spamcheck.tooling.engines import unmet_requirement
 
 
 def prepare(path: Path) -> nbformat.NotebookNode:
@@ -42,8 +42,15 @@ def report(executed: nbformat.NotebookNode) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebooks", nargs="+", type=Path)
-    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
-                        metavar=("NAME", "VALUE"), help="papermill parameter (value parsed as YAML)")
+    parser.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="papermill parameter (value parsed as YAML)",
+    )
     parser.add_argument("--out", type=Path, default=Path("build/executed"))
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
     parser.add_argument("--report", action="store_true", help="print cells tagged 'report'")
@@ -54,12 +61,21 @@ def main(argv: list[str] | None = None) -> int:
         output = args.out / path.name
         print(f"==> {path} -> {output}", file=sys.stderr)
         try:
-            papermill.execute_notebook(prepare(path), str(output), parameters=parameters,
-                                       cwd=str(path.parent), execution_timeout=args.timeout,
-                                       kernel_name="python3", progress_bar=sys.stderr.isatty())
+            papermill.execute_notebook(
+                prepare(path),
+                str(output),
+                parameters=parameters,
+                cwd=str(path.parent),
+                execution_timeout=args.timeout,
+                kernel_name="python3",
+                progress_bar=sys.stderr.isatty(),
+            )
         except papermill.PapermillExecutionError as exc:
-            print(f"error: {path} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}\n"
-                  f"Open {output} to see the whole traceback.", file=sys.stderr)
+            print(
+                f"error: {path} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}\n"
+                f"Open {output} to see the whole traceback.",
+                file=sys.stderr,
+            )
             return 1
         if args.report:
             report(nbformat.read(output, as_version=4))

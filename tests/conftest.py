@@ -7,11 +7,12 @@ import time
 
 import pytest
 
-from spamcheck import artifacts, data, models
-from spamcheck.engines import container_engine
-from spamcheck.localserver import ROOT
-
 from service import IMAGE
+from spamcheck.paths import ROOT
+from spamcheck.serving import artifacts
+from spamcheck.tooling.engines import container_engine
+from spamcheck.training import data, models
+from spamcheck.training.export import export_model
 
 
 @pytest.fixture(scope="session")
@@ -31,8 +32,16 @@ def model_dir(messages, tmp_path_factory):
     directory = tmp_path_factory.mktemp("models")
     pipeline = models.build("svm").fit(messages["text"], messages["y"])
     placeholder = {"accuracy": 0.0}  # metrics are the notebook's job; the files are what matter here
-    artifacts.export(pipeline, "svm", models.DESCRIPTIONS["svm"], {"cv": placeholder}, directory,
-                     n_messages=len(messages), n_spam=int(messages["y"].sum()), evaluation={})
+    export_model(
+        pipeline,
+        "svm",
+        models.DESCRIPTIONS["svm"],
+        {"cv": placeholder},
+        directory,
+        n_messages=len(messages),
+        n_spam=int(messages["y"].sum()),
+        evaluation={},
+    )
     return directory
 
 
@@ -53,7 +62,12 @@ def engine(missing_tool):
 def image(engine):
     """`make image`: the real target, with the model in models/. Returns (name, build seconds)."""
     started = time.monotonic()
-    done = subprocess.run(["make", "--no-print-directory", "image", f"IMAGE={IMAGE}"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=1800)
+    done = subprocess.run(
+        ["make", "--no-print-directory", "image", f"IMAGE={IMAGE}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return IMAGE, time.monotonic() - started

@@ -14,31 +14,50 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout's spamcheck
 
-from spamcheck import artifacts  # noqa: E402
+from spamcheck.serving import artifacts  # noqa: E402
 
 # Short, long, empty, non-ASCII, ham and spam: the same list on both sides.
-MESSAGES = ["Hey, are we still on for lunch tomorrow?", "URGENT! You have WON a £1000 prize. Call 09061701461 to claim",
-            "", "Ünïcödé ñ 漢字 😀", "FREE entry to win, txt WIN to 87121", "ok see u at 7 " * 50,
-            "Your parcel is held: pay the £1.99 fee at http://bit.ly/x", "Your code is 482913"]
+MESSAGES = [
+    "Hey, are we still on for lunch tomorrow?",
+    "URGENT! You have WON a £1000 prize. Call 09061701461 to claim",
+    "",
+    "Ünïcödé ñ 漢字 😀",
+    "FREE entry to win, txt WIN to 87121",
+    "ok see u at 7 " * 50,
+    "Your parcel is held: pay the £1.99 fee at http://bit.ly/x",
+    "Your code is 482913",
+]
 
 
 def answers(model_dir: str) -> dict:
     model = artifacts.load(model_dir)
     labels, probabilities = model.predict(MESSAGES)  # the fast path, as the service uses it
     matrix = model.features.transform(MESSAGES)  # and scikit-learn's own answer
-    return {"python": platform.python_version(), "labels": [int(x) for x in labels],
-            "probabilities": [float(p).hex() for p in probabilities],
-            "sklearn_labels": [int(x) for x in model.classifier.predict(matrix)],
-            "sklearn_probabilities": [float(p).hex() for p in model.classifier.predict_proba(matrix)[:, 1]]}
+    return {
+        "python": platform.python_version(),
+        "labels": [int(x) for x in labels],
+        "probabilities": [float(p).hex() for p in probabilities],
+        "sklearn_labels": [int(x) for x in model.classifier.predict(matrix)],
+        "sklearn_probabilities": [float(p).hex() for p in model.classifier.predict_proba(matrix)[:, 1]],
+    }
 
 
 def export(model_dir: str) -> None:
-    from spamcheck import data, models
+    from spamcheck.training import data, models
+    from spamcheck.training.export import export_model
 
     frame = data.load(progress=False)
     pipeline = models.build("svm").fit(frame["text"], frame["y"])
-    artifacts.export(pipeline, "svm", models.DESCRIPTIONS["svm"], {"cv": {"accuracy": 0.0}}, model_dir,
-                     n_messages=len(frame), n_spam=int(frame["y"].sum()), evaluation={})
+    export_model(
+        pipeline,
+        "svm",
+        models.DESCRIPTIONS["svm"],
+        {"cv": {"accuracy": 0.0}},
+        model_dir,
+        n_messages=len(frame),
+        n_spam=int(frame["y"].sum()),
+        evaluation={},
+    )
 
 
 if __name__ == "__main__":

@@ -1,28 +1,13 @@
-"""Test helpers: load the generated app/app.py, and run engine commands."""
+"""Test helpers: shared names, the notebook runner, and engine commands."""
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
-import time
-from pathlib import Path
 
+from spamcheck.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 APP_FILE = ROOT / "app" / "app.py"
-
-
-def load_app_module(monkeypatch, model_dir, **env):
-    """Import a fresh copy of app/app.py with MODEL_DIR and other settings from ``env``."""
-    monkeypatch.setenv("MODEL_DIR", str(model_dir))
-    for name, value in env.items():
-        monkeypatch.setenv(name, str(value))
-    name = f"app_under_test_{time.monotonic_ns()}"
-    spec = importlib.util.spec_from_file_location(name, APP_FILE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 IMAGE = "flaskft:develop1"  # the article's image name, built by `make image`
@@ -34,8 +19,15 @@ SPAM = "URGENT! You have WON a £1000 prize. Call 09061701461 to claim"
 
 def run_notebook(name: str, parameters: dict) -> subprocess.CompletedProcess:
     """Execute notebooks/NAME with papermill (scripts/run_notebooks.py) into build/executed/."""
-    command = [sys.executable, "scripts/run_notebooks.py", f"notebooks/{name}", "--out", str(EXECUTED),
-               "--timeout", "600"]
+    command = [
+        sys.executable,
+        "scripts/run_notebooks.py",
+        f"notebooks/{name}",
+        "--out",
+        str(EXECUTED),
+        "--timeout",
+        "600",
+    ]
     for key, value in parameters.items():
         command += ["-p", key, str(value)]
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1200)

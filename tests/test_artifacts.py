@@ -7,7 +7,8 @@ import shutil
 
 import pytest
 
-from spamcheck import artifacts
+from spamcheck.paths import sha256_bytes
+from spamcheck.serving import artifacts
 
 
 def test_artifacts_load_and_predict(model_dir):
@@ -24,7 +25,7 @@ def test_card_records_hashes_versions_and_data(model_dir):
     assert card["kind"] == "svm" and card["model_version"].startswith("svm-")
     assert card["data_sha256"] == "7d039a24a6083ed9ef0f806ebad56bbb976e3aeb8de05669173bfdc4996c239d"
     for name in ("feature.pkl", "model.pkl"):
-        assert card["artifacts"][name]["sha256"] == artifacts.sha256_bytes((model_dir / name).read_bytes())
+        assert card["artifacts"][name]["sha256"] == sha256_bytes((model_dir / name).read_bytes())
     assert {"python", "scikit-learn", "numpy", "scipy"} <= card["versions"].keys()
 
 

@@ -14,8 +14,9 @@ import uuid
 
 import pytest
 
-from service import HAM, SPAM, IMAGE, run
-from spamcheck.localserver import ROOT, free_port, wait_until_up
+from service import HAM, IMAGE, SPAM, run
+from spamcheck.paths import ROOT
+from spamcheck.tooling.localserver import free_port, wait_until_up
 
 pytestmark = pytest.mark.container
 
@@ -62,10 +63,25 @@ def test_image_builds_and_reports_its_size(engine, image, record):
 
 
 def test_image_holds_only_the_service(engine, image):
-    listing = run(engine, "run", "--rm", "--network", "none", "--entrypoint", "ls", image[0], "-A", "/srv",
-                  "/srv/app", "/srv/models").stdout
+    listing = run(
+        engine,
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--entrypoint",
+        "ls",
+        image[0],
+        "-A",
+        "/srv",
+        "/srv/app",
+        "/srv/models",
+    ).stdout
     assert "notebooks" not in listing and "data" not in listing.split() and ".venv" not in listing
-    assert "jupyter" not in run(engine, "run", "--rm", "--network", "none", "--entrypoint", "pip", image[0], "list").stdout.lower()
+    assert (
+        "jupyter"
+        not in run(engine, "run", "--rm", "--network", "none", "--entrypoint", "pip", image[0], "list").stdout.lower()
+    )
 
 
 def test_predictions_for_ham_and_spam(container):
@@ -118,4 +134,3 @@ def test_stop_is_graceful(engine, image, record):
         assert "Handling signal: term" in logs and "Shutting down: Master" in logs
     finally:
         stopping.remove()
-

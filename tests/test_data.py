@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from spamcheck import data
-from spamcheck.localserver import free_port  # a port nothing listens on
+from spamcheck.tooling.localserver import free_port  # a port nothing listens on
+from spamcheck.training import data
 
 
 def make_zip(path, content: bytes, name: str = data.DATA_FILENAME):

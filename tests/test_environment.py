@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from spamcheck.paths import ROOT
 
 
 def normalise(name: str) -> str:

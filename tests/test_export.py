@@ -13,9 +13,26 @@ NOTEBOOK = ROOT / "notebooks" / "03_flask_app.ipynb"
 
 
 def test_app_py_is_in_sync_with_the_notebook(tmp_path):
-    subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", str(NOTEBOOK), "--to", "python", "--no-prompt",
-                    "--template-file", str(ROOT / "app" / "export_template.py.j2"),
-                    "--output-dir", str(tmp_path), "--output", "app"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "nbconvert",
+            str(NOTEBOOK),
+            "--to",
+            "python",
+            "--no-prompt",
+            "--template-file",
+            str(ROOT / "app" / "export_template.py.j2"),
+            "--output-dir",
+            str(tmp_path),
+            "--output",
+            "app",
+        ],
+        check=True,
+        capture_output=True,
+    )
     generated = (tmp_path / "app.py").read_text()
     assert generated == APP_FILE.read_text(), "app/app.py is stale or was edited by hand: run `make export-app`"
 

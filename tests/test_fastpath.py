@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from spamcheck import artifacts, models
-from spamcheck.fastpath import CompiledLinearModel, NotCompilable
+from spamcheck.serving import artifacts
+from spamcheck.serving.fastpath import CompiledLinearModel, NotCompilable
+from spamcheck.training import models
+from spamcheck.training.export import export_model
 
 EDGE_CASES = ["", "   ", "zzzz qqqq xxxx", "£££ !!!", "Ünïcödé ñ 漢字 😀", "a" * 10_000, "\ud800 lone surrogate"]
 
@@ -35,9 +37,19 @@ def test_other_models_are_served_by_scikit_learn(kind, messages, tmp_path):
     pipeline = models.build(kind).fit(small["text"], small["y"])
     with pytest.raises(NotCompilable):
         CompiledLinearModel(pipeline.named_steps["features"], pipeline.named_steps["classifier"])
-    artifacts.export(pipeline, kind, "test", {"cv": {"accuracy": 0.0}}, tmp_path,
-                     n_messages=len(small), n_spam=int(small["y"].sum()), evaluation={})
+    export_model(
+        pipeline,
+        kind,
+        "test",
+        {"cv": {"accuracy": 0.0}},
+        tmp_path,
+        n_messages=len(small),
+        n_spam=int(small["y"].sum()),
+        evaluation={},
+    )
     model = artifacts.load(tmp_path)
     assert model.fast is None
     labels, probabilities = model.predict(["WIN a FREE prize, call 0800 now to claim", "see you at 7"])
-    np.testing.assert_array_equal(labels, pipeline.predict(["WIN a FREE prize, call 0800 now to claim", "see you at 7"]))
+    np.testing.assert_array_equal(
+        labels, pipeline.predict(["WIN a FREE prize, call 0800 now to claim", "see you at 7"])
+    )

@@ -16,9 +16,10 @@ import pytest
 import yaml
 
 from service import EXECUTED, HAM, SPAM, run, run_notebook
-from spamcheck import manifests, portforward
-from spamcheck.engines import kubectl_available
-from spamcheck.localserver import ROOT, free_port, wait_until_up
+from spamcheck.paths import ROOT
+from spamcheck.tooling import manifests, portforward
+from spamcheck.tooling.engines import kubectl_available
+from spamcheck.tooling.localserver import free_port, wait_until_up
 
 ARTICLE_PORT = 5000  # k8s/spamcheck.yml's containerPort, published on the host by kube play
 
@@ -27,8 +28,10 @@ ARTICLE_PORT = 5000  # k8s/spamcheck.yml's containerPort, published on the host 
 def rendered(missing_tool):
     if not kubectl_available():
         missing_tool("`kubectl version --client` fails: kubectl is not installed", "requires-kubectl")
-    return {name: [d for d in yaml.safe_load_all(manifests.render(folder)) if d]
-            for name, folder in manifests.KUSTOMIZATIONS.items()}
+    return {
+        name: [d for d in yaml.safe_load_all(manifests.render(folder)) if d]
+        for name, folder in manifests.KUSTOMIZATIONS.items()
+    }
 
 
 def test_article_pod_is_the_articles():
@@ -51,7 +54,9 @@ def test_the_minikube_build_tags_the_image_the_pod_names():
     """Notebook 05 and scripts/k8s-up.sh build the tag k8s/spamcheck.yml asks for (imagePullPolicy: Never)."""
     image = manifests.article_image()
     notebook = nbformat.read(ROOT / "notebooks" / "05_kubernetes_minikube.ipynb", as_version=4)
-    (build,) = [c.source for c in notebook.cells if "minikube -p minikube docker-env)\n" in c.source and c.cell_type == "code"]
+    (build,) = [
+        c.source for c in notebook.cells if "minikube -p minikube docker-env)\n" in c.source and c.cell_type == "code"
+    ]
     assert f"docker build -t {image} -f docker/Dockerfile ." in build
     script = (ROOT / "scripts" / "k8s-up.sh").read_text()
     assert "manifests.article_image()" in script and 'docker build -t "$IMAGE"' in script
@@ -92,14 +97,17 @@ def test_production_deployment_shape(rendered):
 
 # -- podman kube play: the real manifests with the real image, on 127.0.0.1 ---------------------
 
+
 @pytest.fixture
 def podman(engine, image, missing_tool):
     if engine != "podman":
         missing_tool(f"`kube play` is podman's; the engine here is {engine}", "requires-docker")
     with socket.socket() as probe:
         if probe.connect_ex(("127.0.0.1", ARTICLE_PORT)) == 0:
-            pytest.fail(f"port {ARTICLE_PORT} is in use (a `make run` or container left running?): "
-                        "kube play publishes the manifest's containerPort there")
+            pytest.fail(
+                f"port {ARTICLE_PORT} is in use (a `make run` or container left running?): "
+                "kube play publishes the manifest's containerPort there"
+            )
     return engine
 
 
@@ -127,8 +135,9 @@ def test_kube_play_runs_the_article_pod_unmodified(podman, record):
         # the answer comes from the Pod: its host name is the Pod's name, as on Kubernetes
         assert portforward.require_pod(f"http://127.0.0.1:{ARTICLE_PORT}", ["demov1"]) == "demov1"
         # notebook 06, "test the deployment", against the Pod, as `make k8s-test` runs it
-        done = run_notebook("06_test_deployment.ipynb", {"base_url": f"http://127.0.0.1:{ARTICLE_PORT}",
-                                                          "expect_host": "demov1"})
+        done = run_notebook(
+            "06_test_deployment.ipynb", {"base_url": f"http://127.0.0.1:{ARTICLE_PORT}", "expect_host": "demov1"}
+        )
         assert done.returncode == 0, done.stderr[-3000:]
         executed = nbformat.read(EXECUTED / "06_test_deployment.ipynb", as_version=4)
         printed = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
@@ -152,8 +161,9 @@ def test_kube_play_runs_the_rendered_production_deployment(podman, rendered, tmp
     try:
         kube_play(manifest)
         assert predict(SPAM, HAM) == "1,0"
-        containers = run("podman", "ps", "--filter", "label=app.kubernetes.io/name=spamcheck",
-                         "--format", "{{.Names}}").stdout.split()
+        containers = run(
+            "podman", "ps", "--filter", "label=app.kubernetes.io/name=spamcheck", "--format", "{{.Names}}"
+        ).stdout.split()
         name = next(n for n in containers if "spamcheck" in n and "infra" not in n)
         assert run("podman", "exec", name, "id", "-u").stdout.strip() == "10001"
         assert run("podman", "exec", name, "touch", "/srv/x", check=False).returncode != 0  # read-only root
@@ -162,9 +172,17 @@ def test_kube_play_runs_the_rendered_production_deployment(podman, rendered, tmp
         run("podman", "kube", "down", str(manifest), check=False)
 
 
-@pytest.mark.skipif(shutil.which("minikube") is not None, reason="minikube is installed: not starting a cluster from a test")
+@pytest.mark.skipif(
+    shutil.which("minikube") is not None, reason="minikube is installed: not starting a cluster from a test"
+)
 def test_k8s_up_preflight_says_what_is_missing():
-    done = subprocess.run(["bash", "scripts/k8s-up.sh"], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "PORT": str(free_port()), "PYTHON": sys.executable})
+    done = subprocess.run(
+        ["bash", "scripts/k8s-up.sh"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PORT": str(free_port()), "PYTHON": sys.executable},
+    )
     assert done.returncode == 1
     assert "error: minikube is not installed" in done.stderr and "https://minikube.sigs.k8s.io" in done.stderr

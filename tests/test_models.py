@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from spamcheck import evaluate, models
+from spamcheck.training import evaluate, models
 
 
 @pytest.fixture(scope="module")
@@ -32,11 +32,11 @@ def test_unknown_kind_lists_the_choices():
 
 
 def test_grouped_cv_keeps_duplicates_in_one_fold(small):
-    from sklearn.model_selection import StratifiedGroupKFold
     import pandas as pd
+    from sklearn.model_selection import StratifiedGroupKFold
+
     groups = pd.factorize(small["text"])[0]
-    for train, test in StratifiedGroupKFold(3, shuffle=True, random_state=0).split(
-            small["text"], small["y"], groups):
+    for train, test in StratifiedGroupKFold(3, shuffle=True, random_state=0).split(small["text"], small["y"], groups):
         assert not set(small["text"].iloc[train]) & set(small["text"].iloc[test])
 
 
@@ -67,6 +67,7 @@ def test_best_kind_prefers_mcc_among_low_blocked_ham():
         pred = y.copy()
         pred[:fp] = 1
         return evaluate.Result(kind, "cv", np.arange(1100), y, pred, pred.astype(float))
+
     assert evaluate.best_kind([result("a", 5), result("b", 0)]) == "b"
     assert evaluate.best_kind([result("noisy", 3), result("clean", 1)], max_blocked_ham_rate=0.002) == "clean"
 

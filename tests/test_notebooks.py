@@ -16,18 +16,16 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from service import EXECUTED, run_notebook
-from spamcheck.localserver import free_port
+from service import EXECUTED, ROOT, run_notebook
+from spamcheck.tooling.localserver import free_port
 
 pytestmark = pytest.mark.notebooks
 
-ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 # Non-default parameters that keep each run short; every notebook must be listed.
 TEST_PARAMETERS = {
     "01_explore_data.ipynb": {},
-    "02_train_evaluate.ipynb": {"folds": 3, "candidates": "article,svm",
-                                "output_dir": "../build/test-models"},
+    "02_train_evaluate.ipynb": {"folds": 3, "candidates": "article,svm", "output_dir": "../build/test-models"},
     "03_flask_app.ipynb": {},
     "04_docker.ipynb": {"host_port": free_port(), "container_name": "spamcheck-nbtest"},
     "05_kubernetes_minikube.ipynb": {},
@@ -69,7 +67,9 @@ def test_notebook_parameters_are_documented():
         assert len(cells) <= 1, f"{path.name}: more than one cell tagged parameters"
         for line in cells[0].source.splitlines() if cells else []:
             if line and not line.startswith("#"):
-                assert ": " in line.split("=")[0] and "#" in line, f"{path.name}: {line!r} needs a type hint and a comment"
+                assert ": " in line.split("=")[0] and "#" in line, (
+                    f"{path.name}: {line!r} needs a type hint and a comment"
+                )
 
 
 TOOLS = ("docker", "podman", "minikube", "kubectl")
@@ -93,10 +93,28 @@ def test_notebook_guides_without_the_tools(name, tmp_path):
     every cell that needs one of them says in one line what it skipped and why."""
     env = {**os.environ, "PATH": path_without(TOOLS, tmp_path / "bin"), "CONTAINER_ENGINE": ""}
     assert not any(shutil.which(tool, path=env["PATH"]) for tool in TOOLS)
-    done = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
-                           str(ROOT / "notebooks" / name), "--output-dir", str(tmp_path), "--output", name,
-                           "--ExecutePreprocessor.timeout=120"], cwd=ROOT / "notebooks", env=env,
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "nbconvert",
+            "--to",
+            "notebook",
+            "--execute",
+            str(ROOT / "notebooks" / name),
+            "--output-dir",
+            str(tmp_path),
+            "--output",
+            name,
+            "--ExecutePreprocessor.timeout=120",
+        ],
+        cwd=ROOT / "notebooks",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     executed = nbformat.read(tmp_path / name, as_version=4)
     preflight = "".join(o.get("text", "") for o in executed.cells[2].outputs)

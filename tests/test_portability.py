@@ -26,18 +26,28 @@ import portable_predict  # noqa: E402
 def other_python(missing_tool):
     path = os.environ.get("SPAMCHECK_OTHER_PYTHON", "")
     if not path:
-        missing_tool("SPAMCHECK_OTHER_PYTHON is not set: no second Python to load the model with "
-                     "(.ci/run sets it; or point it at another venv's python with the pinned requirements)",
-                     "requires-other-python")
-    version = subprocess.run([path, "-c", "import platform; print(platform.python_version())"],
-                             capture_output=True, text=True, check=True).stdout.strip()
-    assert version[:4] != platform.python_version()[:4], f"{path} is Python {version}, the same minor version as this one"
+        missing_tool(
+            "SPAMCHECK_OTHER_PYTHON is not set: no second Python to load the model with "
+            "(.ci/run sets it; or point it at another venv's python with the pinned requirements)",
+            "requires-other-python",
+        )
+    version = subprocess.run(
+        [path, "-c", "import platform; print(platform.python_version())"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert version[:4] != platform.python_version()[:4], (
+        f"{path} is Python {version}, the same minor version as this one"
+    )
     return path
 
 
 def run_helper(python, *args):
-    done = subprocess.run([python, str(HELPER), *args], capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "PYTHONHASHSEED": "0"})
+    done = subprocess.run(
+        [python, str(HELPER), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.splitlines()[-1])
 

@@ -14,9 +14,9 @@ import sys
 import pytest
 
 from service import ROOT, run_notebook
-from spamcheck import portforward
-from spamcheck.engines import kubectl_available
-from spamcheck.localserver import Gunicorn, free_port
+from spamcheck.tooling import portforward
+from spamcheck.tooling.engines import kubectl_available
+from spamcheck.tooling.localserver import Gunicorn, free_port
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +32,14 @@ def test_a_free_port_is_free():
 
 
 def test_k8s_up_stops_when_the_port_is_taken_and_names_the_holder(local_server):
-    done = subprocess.run(["bash", "scripts/k8s-up.sh"], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "PORT": str(local_server.port), "PYTHON": sys.executable})
+    done = subprocess.run(
+        ["bash", "scripts/k8s-up.sh"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PORT": str(local_server.port), "PYTHON": sys.executable},
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"127.0.0.1:{local_server.port} is already in use by pid {local_server.process.pid}" in done.stderr
     assert "gunicorn" in done.stderr and "Ctrl-C" in done.stderr and "PORT=5001" in done.stderr

@@ -23,8 +23,9 @@ def interpreters(missing_tool) -> dict[str, str]:
         missing_tool("pyenv is not installed: no other Python versions to try", "requires-pyenv")
     found = {}
     for version in subprocess.run(["pyenv", "versions", "--bare"], capture_output=True, text=True).stdout.split():
-        path = subprocess.run(["pyenv", "which", "python"], env={**os.environ, "PYENV_VERSION": version},
-                              capture_output=True, text=True).stdout.strip()
+        path = subprocess.run(
+            ["pyenv", "which", "python"], env={**os.environ, "PYENV_VERSION": version}, capture_output=True, text=True
+        ).stdout.strip()
         found.setdefault(".".join(version.split(".")[:2]), path)
     if not {TOO_OLD, "3.12"} <= found.keys():
         missing_tool(f"pyenv has no Python {TOO_OLD} and 3.12 to try", "requires-pyenv")
@@ -37,8 +38,12 @@ def find_python(tmp_path, **links) -> subprocess.CompletedProcess:
     folder.mkdir()
     for name, target in links.items():
         (folder / name).symlink_to(target)
-    return subprocess.run(["/bin/bash", str(ROOT / "scripts" / "find-python.sh")], env={"PATH": str(folder)},
-                          capture_output=True, text=True)
+    return subprocess.run(
+        ["/bin/bash", str(ROOT / "scripts" / "find-python.sh")],
+        env={"PATH": str(folder)},
+        capture_output=True,
+        text=True,
+    )
 
 
 def test_find_python_skips_an_unsupported_python3(interpreters, tmp_path):
@@ -54,8 +59,9 @@ def test_make_refuses_an_unsupported_python_and_says_what_to_do(interpreters, tm
     for name in ("Makefile", "requirements.txt", "pyproject.toml"):
         shutil.copy(ROOT / name, tmp_path)
     shutil.copytree(ROOT / "scripts", tmp_path / "scripts")
-    done = subprocess.run(["make", "venv", f"PYTHON={interpreters[TOO_OLD]}"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        ["make", "venv", f"PYTHON={interpreters[TOO_OLD]}"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode != 0 and not (tmp_path / ".venv").exists()
     assert f"spamcheck supports Python 3.11 to 3.13, but {interpreters[TOO_OLD]} is {TOO_OLD}." in done.stderr
     assert "make PYTHON=/path/to/python3.12" in done.stderr
@@ -66,6 +72,9 @@ def test_the_supported_range_is_stated_everywhere():
     assert requires == ">=3.11,<3.14"
     readme_intro = (ROOT / "README.md").read_text().split("\n## ", 2)[1]
     assert "Python 3.11, 3.12 or 3.13" in readme_intro
-    pythons = [d for d in yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
-               if isinstance(d, str) and re.match(r"python=", d)]
+    pythons = [
+        d
+        for d in yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
+        if isinstance(d, str) and re.match(r"python=", d)
+    ]
     assert len(pythons) == 1 and pythons[0].split("=")[1] in SUPPORTED

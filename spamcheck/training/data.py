@@ -7,7 +7,6 @@ the extracted ``SMSSpamCollection`` must match :data:`DATA_SHA256`.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import time
@@ -19,14 +18,17 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from spamcheck.artifacts import sha256_bytes, write_atomically
+from spamcheck.paths import (
+    DEFAULT_DATA_DIR,
+    sha256_bytes,
+    sha256_file,
+    write_atomically,
+)
 
 UCI_URL = "https://archive.ics.uci.edu/static/public/228/sms+spam+collection.zip"
 DATA_SHA256 = "7d039a24a6083ed9ef0f806ebad56bbb976e3aeb8de05669173bfdc4996c239d"
 DATA_FILENAME = "SMSSpamCollection"
 LABELS = ("ham", "spam")
-# The repository root's data/ folder (git-ignored); SPAMCHECK_DATA_DIR overrides it.
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 
 class DataError(RuntimeError):
@@ -41,14 +43,6 @@ def data_dir() -> Path:
     return Path(os.environ.get("SPAMCHECK_DATA_DIR") or DEFAULT_DATA_DIR)
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _fetch(url: str, timeout: float, retries: int, progress: bool) -> bytes:
     """Read ``url`` into memory with a progress bar, retrying transient failures with backoff."""
     last_error: Exception | None = None
@@ -57,8 +51,9 @@ def _fetch(url: str, timeout: float, retries: int, progress: bool) -> bytes:
             with urllib.request.urlopen(url, timeout=timeout) as response:
                 total = int(response.headers.get("Content-Length") or 0) or None
                 buffer = io.BytesIO()
-                with tqdm(total=total, unit="B", unit_scale=True, desc="download",
-                          disable=not progress, leave=False) as bar:
+                with tqdm(
+                    total=total, unit="B", unit_scale=True, desc="download", disable=not progress, leave=False
+                ) as bar:
                     for block in iter(lambda: response.read(1 << 16), b""):
                         buffer.write(block)
                         bar.update(len(block))
@@ -72,7 +67,7 @@ def _fetch(url: str, timeout: float, retries: int, progress: bool) -> bytes:
             if url.startswith("file:"):  # a missing local file will not appear by retrying
                 break
         if attempt < retries:
-            time.sleep(min(2 ** attempt, 10))
+            time.sleep(min(2**attempt, 10))
     raise DataError(
         f"Could not download the SMS Spam Collection from {url}: {last_error}.\n"
         f"What to do: check your network, or download {UCI_URL} by hand and either unzip "
@@ -85,12 +80,20 @@ def _extract(archive: bytes, url: str) -> bytes:
         with zipfile.ZipFile(io.BytesIO(archive)) as zipped:
             return zipped.read(DATA_FILENAME)
     except (zipfile.BadZipFile, KeyError) as exc:
-        raise DataError(f"{url} is not the SMS Spam Collection zip ({exc}); "
-                        f"expected a zip holding {DATA_FILENAME} at its root.") from exc
+        raise DataError(
+            f"{url} is not the SMS Spam Collection zip ({exc}); expected a zip holding {DATA_FILENAME} at its root."
+        ) from exc
 
 
-def download(dest_dir: Path | str | None = None, url: str | None = None, *, timeout: float = 30,
-             retries: int = 3, progress: bool = True, force: bool = False) -> Path:
+def download(
+    dest_dir: Path | str | None = None,
+    url: str | None = None,
+    *,
+    timeout: float = 30,
+    retries: int = 3,
+    progress: bool = True,
+    force: bool = False,
+) -> Path:
     """Make sure ``dest_dir/SMSSpamCollection`` exists and is the verified file; return its path.
 
     A cached file that already matches the checksum is reused. The file is written atomically
@@ -106,8 +109,10 @@ def download(dest_dir: Path | str | None = None, url: str | None = None, *, time
     content = _extract(_fetch(url, timeout, retries, progress), url)
     actual = sha256_bytes(content)
     if actual != DATA_SHA256:
-        raise DataError(f"{DATA_FILENAME} from {url} has sha256 {actual}, expected {DATA_SHA256}; "
-                        "the file was not kept. Download it again from UCI.")
+        raise DataError(
+            f"{DATA_FILENAME} from {url} has sha256 {actual}, expected {DATA_SHA256}; "
+            "the file was not kept. Download it again from UCI."
+        )
     dest_dir.mkdir(parents=True, exist_ok=True)
     write_atomically(target, content)
     return target
@@ -118,8 +123,10 @@ def verify(path: Path | str) -> None:
     path = Path(path)
     actual = sha256_file(path)
     if actual != DATA_SHA256:
-        raise DataError(f"{path} has sha256 {actual}, expected {DATA_SHA256}. The file is damaged "
-                        f"or not the SMS Spam Collection: delete it and run `make data` again.")
+        raise DataError(
+            f"{path} has sha256 {actual}, expected {DATA_SHA256}. The file is damaged "
+            f"or not the SMS Spam Collection: delete it and run `make data` again."
+        )
 
 
 def parse(path: Path | str) -> pd.DataFrame:
@@ -137,8 +144,9 @@ def parse(path: Path | str) -> pd.DataFrame:
     for number, line in enumerate(lines, start=1):
         label, sep, text = line.partition("\t")
         if not sep or label not in LABELS:
-            raise DataError(f"{path}, line {number}: expected 'ham' or 'spam', a TAB, then the "
-                            f"message; got {line[:60]!r}.")
+            raise DataError(
+                f"{path}, line {number}: expected 'ham' or 'spam', a TAB, then the message; got {line[:60]!r}."
+            )
         labels.append(label)
         texts.append(text)
     if not labels:
@@ -154,14 +162,16 @@ def load(dest_dir: Path | str | None = None, **download_args) -> pd.DataFrame:
 
 
 def main() -> None:
-    """``python -m spamcheck.data``: download and verify the data (what ``make data`` runs)."""
+    """``python -m spamcheck.training.data``: download and verify the data (what ``make data`` runs)."""
     try:
         frame = load()
     except DataError as exc:
         raise SystemExit(f"error: {exc}") from None
     counts = frame["label"].value_counts()
-    print(f"{data_dir() / DATA_FILENAME}: sha256 verified, {len(frame):,} messages "
-          f"({counts['ham']:,} ham, {counts['spam']:,} spam)")
+    print(
+        f"{data_dir() / DATA_FILENAME}: sha256 verified, {len(frame):,} messages "
+        f"({counts['ham']:,} ham, {counts['spam']:,} spam)"
+    )
 
 
 if __name__ == "__main__":

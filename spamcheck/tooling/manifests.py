@@ -9,12 +9,21 @@ from pathlib import Path
 
 import yaml
 
+from spamcheck.paths import ROOT
+
 KUBERNETES_VERSION = "1.32.0"  # the schema the manifests are validated against (minikube's default line)
-ROOT = Path(__file__).resolve().parent.parent
 ARTICLE_POD = ROOT / "k8s" / "spamcheck.yml"
 KUSTOMIZATIONS = {"production": ROOT / "k8s" / "production", "autoscaled": ROOT / "k8s" / "autoscaled"}
-ALLOWED_VOLUMES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim",
-                   "projected", "secret"}
+ALLOWED_VOLUMES = {
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
+}
 
 
 def load(path: Path | str) -> list[dict]:
@@ -75,8 +84,10 @@ def restricted_violations(doc: dict) -> list[str]:
     for container in spec.get("containers", []) + spec.get("initContainers", []):
         where = f"{name} container {container['name']}"
         security = container.get("securityContext", {})
+
         def setting(field):
             return security.get(field, pod_security.get(field))
+
         if security.get("privileged"):
             problems.append(f"{where}: privileged")
         if security.get("allowPrivilegeEscalation") is not False:

@@ -6,21 +6,21 @@ from __future__ import annotations
 
 import shutil
 
-from spamcheck.engines import _succeeds
+from spamcheck.tooling.engines import _succeeds
 
 TOOLS = ("docker", "podman", "minikube", "kubectl")
 # One line per tool: where to get it on Linux, macOS and Windows (with WSL 2).
 INSTALL = {
     "docker": "Docker Desktop on macOS or Windows with WSL 2 (https://docs.docker.com/desktop/), "
-              "Docker Engine on Linux (https://docs.docker.com/engine/install/, then "
-              "`sudo usermod -aG docker $USER` and log in again); or podman instead (next line)",
+    "Docker Engine on Linux (https://docs.docker.com/engine/install/, then "
+    "`sudo usermod -aG docker $USER` and log in again); or podman instead (next line)",
     "podman": "https://podman.io/docs/installation (Linux: `sudo apt install podman` or `sudo dnf install podman`; "
-              "macOS: `brew install podman && podman machine init && podman machine start`)",
+    "macOS: `brew install podman && podman machine init && podman machine start`)",
     "minikube": "https://minikube.sigs.k8s.io/docs/start/ (Linux and WSL 2: `curl -LO https://storage.googleapis.com/"
-                "minikube/releases/latest/minikube-linux-amd64 && sudo install minikube-linux-amd64 "
-                "/usr/local/bin/minikube`; macOS: `brew install minikube`)",
+    "minikube/releases/latest/minikube-linux-amd64 && sudo install minikube-linux-amd64 "
+    "/usr/local/bin/minikube`; macOS: `brew install minikube`)",
     "kubectl": "https://kubernetes.io/docs/tasks/tools/ (macOS: `brew install kubectl`; Docker Desktop ships one; "
-               "or use `minikube kubectl --` in its place)",
+    "or use `minikube kubectl --` in its place)",
 }
 
 
@@ -31,7 +31,10 @@ def tool_state(tool: str) -> tuple[bool, str]:
     if tool in ("docker", "podman"):
         if _succeeds(tool, "info"):
             return True, f"engine answers (`{tool} info`)"
-        return False, f"installed, but `{tool} info` fails: start the engine (Docker Desktop, `sudo systemctl start docker`)"
+        return (
+            False,
+            f"installed, but `{tool} info` fails: start the engine (Docker Desktop, `sudo systemctl start docker`)",
+        )
     if tool == "minikube":
         if _succeeds("minikube", "status", timeout=30):
             return True, "cluster running (`minikube status`)"

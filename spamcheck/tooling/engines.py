@@ -15,8 +15,12 @@ ENGINES = ("docker", "podman")
 
 def _succeeds(*command: str, timeout: float = 20) -> bool:
     try:
-        return subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              timeout=timeout, check=False).returncode == 0
+        return (
+            subprocess.run(
+                command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout, check=False
+            ).returncode
+            == 0
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
 
@@ -76,11 +80,13 @@ def skipped(tag: str, what: str) -> bool:
 
 
 def main() -> None:
-    """``python -m spamcheck.engines``: print the engine to use (what the Makefile asks)."""
+    """``python -m spamcheck.tooling.engines``: print the engine to use (what the Makefile asks)."""
     engine = container_engine()
     if engine is None:
-        raise SystemExit("error: no container engine answers: `docker info` and `podman info` both fail. "
-                         "Install and start Docker (or podman), or set CONTAINER_ENGINE.")
+        raise SystemExit(
+            "error: no container engine answers: `docker info` and `podman info` both fail. "
+            "Install and start Docker (or podman), or set CONTAINER_ENGINE."
+        )
     print(engine)
 
 

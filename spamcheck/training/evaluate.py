@@ -13,27 +13,36 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import (accuracy_score, confusion_matrix, matthews_corrcoef,
-                             precision_recall_fscore_support)
+from sklearn.metrics import (
+    accuracy_score,
+    confusion_matrix,
+    matthews_corrcoef,
+    precision_recall_fscore_support,
+)
 from sklearn.model_selection import StratifiedGroupKFold
 from tqdm.auto import tqdm
 
-from spamcheck import models
+from spamcheck.training import models
 
 PAPER_TRAIN_FRACTION = 0.3
 # The paper's best result (linear SVM), Table 4 of Almeida et al. 2011, in the same units.
-PAPER_BEST = {"model": "paper: linear SVM (Almeida et al. 2011)", "accuracy": 0.9764,
-              "spam_caught_rate": 0.8310, "blocked_ham_rate": 0.0018, "mcc": 0.893}
-METRIC_NAMES = ("accuracy", "spam_precision", "spam_recall", "spam_f1", "mcc",
-                "spam_caught_rate", "blocked_ham_rate")
+PAPER_BEST = {
+    "model": "paper: linear SVM (Almeida et al. 2011)",
+    "accuracy": 0.9764,
+    "spam_caught_rate": 0.8310,
+    "blocked_ham_rate": 0.0018,
+    "mcc": 0.893,
+}
+METRIC_NAMES = ("accuracy", "spam_precision", "spam_recall", "spam_f1", "mcc", "spam_caught_rate", "blocked_ham_rate")
 
 
 @dataclass
 class Result:
     """Predictions of one model under one protocol, for the messages it was tested on."""
+
     kind: str
     protocol: str
-    index: np.ndarray      # row numbers of the tested messages in the data frame
+    index: np.ndarray  # row numbers of the tested messages in the data frame
     y_true: np.ndarray
     y_pred: np.ndarray
     spam_probability: np.ndarray
@@ -46,7 +55,8 @@ def metrics(y_true, y_pred) -> dict[str, float]:
     """The paper's metrics with spam as the positive class; rates are fractions, not percent."""
     tn, fp, fn, tp = confusion_matrix(y_true, y_pred, labels=[0, 1]).ravel()
     precision, recall, f1, _ = precision_recall_fscore_support(
-        y_true, y_pred, average="binary", pos_label=1, zero_division=0)
+        y_true, y_pred, average="binary", pos_label=1, zero_division=0
+    )
     return {
         "accuracy": float(accuracy_score(y_true, y_pred)),
         "spam_precision": float(precision),
@@ -63,16 +73,14 @@ def _fit_predict(kind, seed, texts_train, y_train, texts_test):
     return model.predict(texts_test), model.predict_proba(texts_test)[:, 1]
 
 
-def cross_validate(kind: str, frame: pd.DataFrame, folds: int = 5, seed: int = 42,
-                   progress: bool = True) -> Result:
+def cross_validate(kind: str, frame: pd.DataFrame, folds: int = 5, seed: int = 42, progress: bool = True) -> Result:
     """Out-of-fold predictions for every message, duplicates kept within one fold."""
     texts, y = frame["text"].to_numpy(), frame["y"].to_numpy()
     groups = pd.factorize(frame["text"])[0]
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     y_pred, proba = np.zeros_like(y), np.zeros(len(y))
     splits = splitter.split(texts, y, groups)
-    for train, test in tqdm(splits, total=folds, desc=f"{kind}: {folds}-fold CV",
-                            disable=not progress, leave=False):
+    for train, test in tqdm(splits, total=folds, desc=f"{kind}: {folds}-fold CV", disable=not progress, leave=False):
         y_pred[test], proba[test] = _fit_predict(kind, seed, texts[train], y[train], texts[test])
     return Result(kind, "cv", np.arange(len(y)), y, y_pred, proba)
 

@@ -22,16 +22,18 @@ class InputError(Exception):
 
 @dataclass(frozen=True)
 class Limits:
-    max_messages: int = 1000        # messages in one request
+    max_messages: int = 1000  # messages in one request
     max_message_chars: int = 10_000  # characters in one message
     max_body_bytes: int = 2 * 1024 * 1024  # bytes in one request body
 
     @classmethod
-    def from_environment(cls, env=os.environ) -> "Limits":
+    def from_environment(cls, env=os.environ) -> Limits:
         values = {}
-        for field, variable in (("max_messages", "MAX_MESSAGES"),
-                                ("max_message_chars", "MAX_MESSAGE_CHARS"),
-                                ("max_body_bytes", "MAX_BODY_BYTES")):
+        for field, variable in (
+            ("max_messages", "MAX_MESSAGES"),
+            ("max_message_chars", "MAX_MESSAGE_CHARS"),
+            ("max_body_bytes", "MAX_BODY_BYTES"),
+        ):
             if env.get(variable):
                 try:
                     values[field] = int(env[variable])
@@ -56,22 +58,31 @@ def check_texts(texts: list, limits: Limits, field: str = "texts") -> list[str]:
     if not texts:
         raise InputError(400, f"{field} is empty: send at least one message, e.g. {JSON_EXAMPLE}")
     if len(texts) > limits.max_messages:
-        raise InputError(413, f"{len(texts):,} messages in one request; at most {limits.max_messages:,} "
-                              "are allowed: split them over several requests")
+        raise InputError(
+            413,
+            f"{len(texts):,} messages in one request; at most {limits.max_messages:,} "
+            "are allowed: split them over several requests",
+        )
     for index, text in enumerate(texts):
         if not isinstance(text, str):
             raise InputError(400, f"{field}[{index}] must be a string, got {json_type(text)}")
         if len(text) > limits.max_message_chars:
-            raise InputError(413, f"{field}[{index}] has {len(text):,} characters; at most "
-                                  f"{limits.max_message_chars:,} are allowed per message")
+            raise InputError(
+                413,
+                f"{field}[{index}] has {len(text):,} characters; at most "
+                f"{limits.max_message_chars:,} are allowed per message",
+            )
     return texts
 
 
 def json_body(request):
     """The parsed JSON body of a Flask request, or an InputError explaining why there is none."""
     if not request.is_json:
-        raise InputError(415, f"send JSON with the header Content-Type: application/json "
-                              f"(got {request.mimetype or 'no content type'}), e.g. {JSON_EXAMPLE}")
+        raise InputError(
+            415,
+            f"send JSON with the header Content-Type: application/json "
+            f"(got {request.mimetype or 'no content type'}), e.g. {JSON_EXAMPLE}",
+        )
     raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH: Flask answers 413
     if not raw.strip():
         raise InputError(400, f"the request body is empty: send {JSON_EXAMPLE}")
@@ -102,8 +113,10 @@ def texts_from_article_request(request, limits: Limits) -> list[str]:
     if request.method == "GET":
         texts = request.args.getlist("text")
         if not texts:
-            raise InputError(400, "no message: add one or more ?text=... query parameters, "
-                                  "e.g. /predict?text=Are+we+still+on+for+lunch")
+            raise InputError(
+                400,
+                "no message: add one or more ?text=... query parameters, e.g. /predict?text=Are+we+still+on+for+lunch",
+            )
         return check_texts(texts, limits, field="text")
     if request.is_json:
         return texts_from_json(json_body(request), limits, allow_single=True)
@@ -114,5 +127,8 @@ def texts_from_article_request(request, limits: Limits) -> list[str]:
         return check_texts(texts, limits, field="text")
     if not request.mimetype and not request.get_data(cache=True):
         raise InputError(400, f"no message: POST form fields named text, or JSON {JSON_EXAMPLE}")
-    raise InputError(415, f"unsupported content type {request.mimetype or '(none)'}: use "
-                          f"application/x-www-form-urlencoded, multipart/form-data or application/json")
+    raise InputError(
+        415,
+        f"unsupported content type {request.mimetype or '(none)'}: use "
+        f"application/x-www-form-urlencoded, multipart/form-data or application/json",
+    )

@@ -25,9 +25,11 @@ DESCRIPTIONS = {
     "article": "The article's model: CountVectorizer word counts + RandomForestClassifier.",
     "naive_bayes": "Word 1-2-gram counts + multinomial naive Bayes: the classic spam filter.",
     "logreg": "TF-IDF word 1-2-grams and character 2-5-grams + logistic regression.",
-    "svm": ("TF-IDF word 1-2-grams and character 2-5-grams + linear SVM, sigmoid-calibrated "
-            f"(5-fold) to give a spam probability; spam when it is >= {SPAM_THRESHOLD:.1f} "
-            f"(blocking ham costs {BLOCKED_HAM_COST:.0f}x missing spam)."),
+    "svm": (
+        "TF-IDF word 1-2-grams and character 2-5-grams + linear SVM, sigmoid-calibrated "
+        f"(5-fold) to give a spam probability; spam when it is >= {SPAM_THRESHOLD:.1f} "
+        f"(blocking ham costs {BLOCKED_HAM_COST:.0f}x missing spam)."
+    ),
 }
 CANDIDATES = tuple(DESCRIPTIONS)
 
@@ -35,10 +37,12 @@ CANDIDATES = tuple(DESCRIPTIONS)
 def _word_and_char_tfidf() -> FeatureUnion:
     # Words catch vocabulary ("prize", "claim"); character n-grams inside word boundaries catch
     # obfuscations, numbers and spelling variants ("fr33", "£1000", "txt").
-    return FeatureUnion([
-        ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)),
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)),
-    ])
+    return FeatureUnion(
+        [
+            ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)),
+            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)),
+        ]
+    )
 
 
 def build(kind: str, seed: int = 42) -> Pipeline:
@@ -53,8 +57,7 @@ def build(kind: str, seed: int = 42) -> Pipeline:
     elif kind == "svm":
         features = _word_and_char_tfidf()
         calibrated = CalibratedClassifierCV(LinearSVC(C=1.0, random_state=seed), cv=5)
-        classifier = FixedThresholdClassifier(calibrated, threshold=SPAM_THRESHOLD,
-                                              response_method="predict_proba")
+        classifier = FixedThresholdClassifier(calibrated, threshold=SPAM_THRESHOLD, response_method="predict_proba")
     else:
         raise ValueError(f"unknown model kind {kind!r}; choose one of {', '.join(CANDIDATES)}")
     return Pipeline([("features", features), ("classifier", classifier)])

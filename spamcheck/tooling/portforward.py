@@ -7,8 +7,8 @@ So :class:`PortForward` checks the port is free first and names what holds it, k
 output in a log, fails as soon as kubectl exits, and checks that ``/readyz`` reports the host name
 of an expected Pod (inside a Pod, the host name is the Pod's name).
 
-    python -m spamcheck.portforward --check-free 5000
-    python -m spamcheck.portforward pod/demov1 5000:5000 --expect demov1 --log build/port-forward.log
+    python -m spamcheck.tooling.portforward --check-free 5000
+    python -m spamcheck.tooling.portforward pod/demov1 5000:5000 --expect demov1 --log build/port-forward.log
 """
 
 from __future__ import annotations
@@ -46,8 +46,11 @@ def _listener(port: int) -> str:
     import psutil
 
     try:
-        pids = {c.pid for c in psutil.net_connections(kind="inet")
-                if c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN}
+        pids = {
+            c.pid
+            for c in psutil.net_connections(kind="inet")
+            if c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN
+        }
     except psutil.AccessDenied:  # macOS without root
         pids = set()
     found = []
@@ -86,7 +89,8 @@ def require_free_port(port: int) -> None:
         raise PortForwardError(
             f"127.0.0.1:{port} is already in use by {holder}. kubectl port-forward could not listen there, and "
             f"whatever answers on it would not be the Pod. Free it: {_how_to_free(holder, port)}; "
-            f"or use another port (make k8s-up PORT=5001).")
+            f"or use another port (make k8s-up PORT=5001)."
+        )
 
 
 def served_by(base_url: str, timeout: float = 5) -> str:
@@ -99,15 +103,21 @@ def require_pod(base_url: str, pods) -> str:
     pods = sorted(pods)
     host = served_by(base_url)
     if host not in pods:
-        raise PortForwardError(f"{base_url} is served by host {host!r}, not by the Pod {' or '.join(map(repr, pods))}: "
-                               "something other than the Pod answers on that port. Stop it and forward again.")
+        raise PortForwardError(
+            f"{base_url} is served by host {host!r}, not by the Pod {' or '.join(map(repr, pods))}: "
+            "something other than the Pod answers on that port. Stop it and forward again."
+        )
     return host
 
 
 def pods_matching(selector: str) -> list[str]:
     """Names of the Pods with this label selector (the Pods behind a Service)."""
-    done = subprocess.run(["kubectl", "get", "pods", "-l", selector, "-o", "jsonpath={.items[*].metadata.name}"],
-                          capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        ["kubectl", "get", "pods", "-l", selector, "-o", "jsonpath={.items[*].metadata.name}"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     if done.returncode != 0:
         raise PortForwardError(f"kubectl get pods -l {selector} failed: {done.stderr.strip()}")
     return done.stdout.split()
@@ -127,16 +137,22 @@ class PortForward:
 
     def _failed(self, why: str) -> PortForwardError:
         self.stop()
-        return PortForwardError(f"kubectl port-forward {self.target} {self.port}:{self.remote_port} {why}. "
-                                f"Its output ({self.log_path}):\n{self.output().strip() or '(none)'}")
+        return PortForwardError(
+            f"kubectl port-forward {self.target} {self.port}:{self.remote_port} {why}. "
+            f"Its output ({self.log_path}):\n{self.output().strip() or '(none)'}"
+        )
 
-    def start(self, seconds: float = 60) -> "PortForward":
+    def start(self, seconds: float = 60) -> PortForward:
         require_free_port(self.port)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "w") as log:  # a new session: it outlives a script that starts it
             self.process = subprocess.Popen(
                 ["kubectl", "port-forward", self.target, f"{self.port}:{self.remote_port}"],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from spamcheck.paths import ROOT
 
 
 def free_port() -> int:
@@ -41,12 +41,22 @@ class Gunicorn:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
-        environment = {**os.environ, "MODEL_DIR": str(model_dir), "HOST": "127.0.0.1",
-                       "PORT": str(self.port), "WEB_CONCURRENCY": "2", **{k: str(v) for k, v in env.items()}}
+        environment = {
+            **os.environ,
+            "MODEL_DIR": str(model_dir),
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "WEB_CONCURRENCY": "2",
+            **{k: str(v) for k, v in env.items()},
+        }
         self.log = open(log_path, "w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "app/gunicorn.conf.py", "app.app:app"],
-            cwd=ROOT, env=environment, stdout=self.log, stderr=subprocess.STDOUT)
+            cwd=ROOT,
+            env=environment,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             wait_until_up(self.url + "/healthz", process=self.process)
         except Exception:

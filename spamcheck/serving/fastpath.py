@@ -33,8 +33,13 @@ def _vectorizers(features):
     else:
         raise NotCompilable(f"features are {type(features).__name__}, not TF-IDF")
     for vec in parts:
-        if (not isinstance(vec, TfidfVectorizer) or vec.norm != "l2" or not vec.use_idf
-                or vec.binary or not vec.sublinear_tf):
+        if (
+            not isinstance(vec, TfidfVectorizer)
+            or vec.norm != "l2"
+            or not vec.use_idf
+            or vec.binary
+            or not vec.sublinear_tf
+        ):
             raise NotCompilable("only sublinear, l2-normalised TF-IDF vectorizers are compiled")
     return parts
 
@@ -44,11 +49,13 @@ def _calibrated_svms(classifier):
     from sklearn.model_selection import FixedThresholdClassifier
     from sklearn.svm import LinearSVC
 
-    if not (isinstance(classifier, FixedThresholdClassifier)
-            and classifier.response_method == "predict_proba"
-            and isinstance(classifier.estimator_, CalibratedClassifierCV)
-            and classifier.estimator_.method == "sigmoid"
-            and list(classifier.classes_) == [0, 1]):
+    if not (
+        isinstance(classifier, FixedThresholdClassifier)
+        and classifier.response_method == "predict_proba"
+        and isinstance(classifier.estimator_, CalibratedClassifierCV)
+        and classifier.estimator_.method == "sigmoid"
+        and list(classifier.classes_) == [0, 1]
+    ):
         raise NotCompilable(f"classifier is {type(classifier).__name__}, not a thresholded calibrated SVM")
     members = classifier.estimator_.calibrated_classifiers_
     if not all(isinstance(m.estimator, LinearSVC) and len(m.calibrators) == 1 for m in members):
@@ -73,8 +80,10 @@ class CompiledLinearModel:
         self.a = np.array([m.calibrators[0].a_ for m in members])
         self.b = np.array([m.calibrators[0].b_ for m in members])
         # (analyzer, vocabulary lookup, column offset) per vectorizer, for the per-message loop
-        self.parts = [(analyze, vocabulary.get, int(offset))
-                      for analyze, vocabulary, offset in zip(self.analyzers, self.vocabularies, self.offsets)]
+        self.parts = [
+            (analyze, vocabulary.get, int(offset))
+            for analyze, vocabulary, offset in zip(self.analyzers, self.vocabularies, self.offsets)
+        ]
         if self.weights.shape[1] != self.offsets[-1]:
             raise NotCompilable("the classifier's width does not match the features")
 
@@ -91,9 +100,9 @@ class CompiledLinearModel:
         if keys:
             unique, counts = np.unique(np.array(keys, dtype=np.int64), return_counts=True)
             segments, columns = np.divmod(unique, width)
-            values = (np.log(counts) + 1.0) * self.idf[columns]                  # sublinear tf * idf
-            norms = np.sqrt(np.bincount(segments, values ** 2, minlength=len(texts) * n_parts))
-            values /= norms[segments]                                              # l2 per vectorizer
+            values = (np.log(counts) + 1.0) * self.idf[columns]  # sublinear tf * idf
+            norms = np.sqrt(np.bincount(segments, values**2, minlength=len(texts) * n_parts))
+            values /= norms[segments]  # l2 per vectorizer
             documents = segments // n_parts
             for member, weights in enumerate(self.weights):
                 decision[member] = np.bincount(documents, values * weights[columns], minlength=len(texts))

@@ -1,0 +1,34 @@
+"""Where things are, and the file helpers every layer shares (hashes, atomic writes).
+
+In a checkout, ROOT is the repository; in the image, it is /srv (the service's MODEL_DIR is set there).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL_DIR = ROOT / "models"  # git-ignored; MODEL_DIR overrides it
+DEFAULT_DATA_DIR = ROOT / "data"  # git-ignored; SPAMCHECK_DATA_DIR overrides it
+BUILD_DIR = ROOT / "build"  # git-ignored: executed notebooks, logs, tools
+
+
+def sha256_bytes(blob: bytes) -> str:
+    return hashlib.sha256(blob).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_atomically(path: Path, blob: bytes) -> None:
+    """Write to a temporary file beside ``path``, then rename: readers never see half a file."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial.write_bytes(blob)
+    os.replace(partial, path)
