@@ -1,5 +1,6 @@
-"""Repository-wide pytest hooks: skip or fail notebook cells whose tool is missing, serve the model
-for notebook 06 under nbval, and print the measurements tests record at the end of the run."""
+"""Repository-wide pytest hooks: skip or fail notebook cells whose tool is missing, give nbval the
+parameters that keep it out of models/, serve the model for notebook 06 under nbval, and print the
+measurements tests record at the end of the run."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from spamcheck.tooling.localserver import Gunicorn
 # nbval, if nothing answers there, a real gunicorn with models/ is started for it.
 SERVICE_NOTEBOOK, SERVICE_PORT = "06_test_deployment.ipynb", 5000
 SERVER = pytest.StashKey[Gunicorn]()
+# Parameters nbval runs a notebook with, as papermill's -p would (the stored outputs stay valid).
+NBVAL_PARAMETERS = {"02_train_evaluate.ipynb": {"output_dir": "../build/nbval-models"}}
 
 # CI sets this so that a missing container engine fails the run instead of skipping its checks.
 REQUIRE_CONTAINERS = os.environ.get("SPAMCHECK_REQUIRE_CONTAINERS") == "1"
@@ -46,9 +49,14 @@ def pytest_runtest_setup(item):
     cell = getattr(item, "cell", None)  # nbval's notebook cells
     if cell is None:
         return
-    reason = unmet_requirement(cell.metadata.get("tags", []))
+    tags = cell.metadata.get("tags", [])
+    reason = unmet_requirement(tags)
     if reason:
         missing_tool(reason, reason.split(":")[0])
+    overrides = NBVAL_PARAMETERS.get(Path(item.path).name)
+    if overrides and "parameters" in tags and "set by conftest.py for nbval" not in cell.source:
+        # what `papermill -p` would do: tests never write into the checkout's models/
+        cell.source += "".join(f"\n{name} = {value!r}  # set by conftest.py for nbval" for name, value in overrides.items())
     if Path(item.path).name == SERVICE_NOTEBOOK and SERVER not in item.config.stash:
         if not service_answers(SERVICE_PORT):
             log = ROOT / "build" / "nbval-service.log"

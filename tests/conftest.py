@@ -16,9 +16,11 @@ from spamcheck.training.export import export_model
 
 
 @pytest.fixture(scope="session")
-def data_file():
-    """The verified SMSSpamCollection (downloaded by `make data`, or here from SPAMCHECK_DATA_URL)."""
-    return data.download(progress=False)
+def data_file(tmp_path_factory):
+    """The verified SMSSpamCollection: `make data`'s copy, else a download into a temporary folder
+    (from SPAMCHECK_DATA_URL or UCI); tests never write the checkout's data/."""
+    cached = data.data_dir() / data.DATA_FILENAME
+    return data.download(data.data_dir() if cached.exists() else tmp_path_factory.mktemp("data"), progress=False)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 predict, then print what came out as JSON (floats as exact hex strings) on stdout.
 
     python tests/portable_predict.py predict MODEL_DIR    # load MODEL_DIR, predict MESSAGES
-    python tests/portable_predict.py export MODEL_DIR     # train the default model, export, predict
+    python tests/portable_predict.py export MODEL_DIR DATA_FILE  # train the default model, export, predict
 """
 
 from __future__ import annotations
@@ -42,11 +42,11 @@ def answers(model_dir: str) -> dict:
     }
 
 
-def export(model_dir: str) -> None:
+def export(model_dir: str, data_file: str) -> None:
     from spamcheck.training import data, models
     from spamcheck.training.export import export_model
 
-    frame = data.load(progress=False)
+    frame = data.parse(data_file)
     pipeline = models.build("svm").fit(frame["text"], frame["y"])
     export_model(
         pipeline,
@@ -61,7 +61,7 @@ def export(model_dir: str) -> None:
 
 
 if __name__ == "__main__":
-    command, directory = sys.argv[1:3]
+    command, directory, *data_file = sys.argv[1:]
     if command == "export":
-        export(directory)
+        export(directory, *data_file)
     print(json.dumps(answers(directory)))

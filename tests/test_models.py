@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from spamcheck.training import evaluate, models
@@ -31,24 +32,34 @@ def test_unknown_kind_lists_the_choices():
         models.build("gpt")
 
 
-def test_grouped_cv_keeps_duplicates_in_one_fold(small):
-    import pandas as pd
-    from sklearn.model_selection import StratifiedGroupKFold
-
-    groups = pd.factorize(small["text"])[0]
-    for train, test in StratifiedGroupKFold(3, shuffle=True, random_state=0).split(small["text"], small["y"], groups):
-        assert not set(small["text"].iloc[train]) & set(small["text"].iloc[test])
+def test_cross_validate_keeps_duplicates_in_one_fold(small):
+    # every message of the sample three times: a split that ignores groups would spread the copies
+    tripled = pd.concat([small] * 3, ignore_index=True)
+    result = evaluate.cross_validate("naive_bayes", tripled, folds=3, progress=False)
+    assert sorted(set(result.fold)) == [0, 1, 2]
+    folds_per_text = pd.Series(result.fold).groupby(tripled["text"].to_numpy()).nunique()
+    assert (folds_per_text == 1).all(), folds_per_text[folds_per_text > 1].head()
 
 
 def test_cross_validate_predicts_every_message_once(small):
     result = evaluate.cross_validate("naive_bayes", small, folds=3, progress=False)
-    assert len(result.y_pred) == len(small)
+    assert result.index.tolist() == list(range(len(small))) and (result.fold >= 0).all()
+    # each message was predicted by the model of its own fold, trained without that fold
+    texts, y = small["text"].to_numpy(), small["y"].to_numpy()
+    for number in range(3):
+        tested = result.fold == number
+        model = models.build("naive_bayes").fit(texts[~tested], y[~tested])
+        np.testing.assert_array_equal(result.y_pred[tested], model.predict(texts[tested]))
     assert result.metrics()["accuracy"] > 0.9
 
 
 def test_paper_split_trains_on_the_first_30_percent(small):
     result = evaluate.paper_split("naive_bayes", small)
-    assert result.index[0] == round(0.3 * len(small)) and len(result.index) == len(small) - result.index[0]
+    cut = round(0.3 * len(small))
+    assert result.index.tolist() == list(range(cut, len(small)))
+    first_30 = models.build("naive_bayes").fit(small["text"].iloc[:cut], small["y"].iloc[:cut])
+    np.testing.assert_array_equal(result.y_pred, first_30.predict(small["text"].iloc[cut:]))
+    np.testing.assert_array_equal(result.y_true, small["y"].iloc[cut:])
 
 
 def test_metrics_match_a_hand_computed_confusion_matrix():

@@ -65,7 +65,7 @@ def test_trained_here_served_by_the_other_python(model_dir, other_python, record
 
 
 def test_trained_by_the_other_python_served_here(other_python, data_file, tmp_path):
-    there = run_helper(other_python, "export", str(tmp_path))
+    there = run_helper(other_python, "export", str(tmp_path), str(data_file))
     card = json.loads((tmp_path / "model_card.json").read_text())
     assert card["versions"]["python"] == there["python"]
     same_answers(there, portable_predict.answers(str(tmp_path)))

@@ -46,6 +46,7 @@ class Result:
     y_true: np.ndarray
     y_pred: np.ndarray
     spam_probability: np.ndarray
+    fold: np.ndarray | None = None  # cv: the fold each message was tested in
 
     def metrics(self) -> dict[str, float]:
         return metrics(self.y_true, self.y_pred)
@@ -78,11 +79,14 @@ def cross_validate(kind: str, frame: pd.DataFrame, folds: int = 5, seed: int = 4
     texts, y = frame["text"].to_numpy(), frame["y"].to_numpy()
     groups = pd.factorize(frame["text"])[0]
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
-    y_pred, proba = np.zeros_like(y), np.zeros(len(y))
+    y_pred, proba, fold = np.zeros_like(y), np.zeros(len(y)), np.full(len(y), -1)
     splits = splitter.split(texts, y, groups)
-    for train, test in tqdm(splits, total=folds, desc=f"{kind}: {folds}-fold CV", disable=not progress, leave=False):
+    for number, (train, test) in enumerate(
+        tqdm(splits, total=folds, desc=f"{kind}: {folds}-fold CV", disable=not progress, leave=False)
+    ):
         y_pred[test], proba[test] = _fit_predict(kind, seed, texts[train], y[train], texts[test])
-    return Result(kind, "cv", np.arange(len(y)), y, y_pred, proba)
+        fold[test] = number
+    return Result(kind, "cv", np.arange(len(y)), y, y_pred, proba, fold)
 
 
 def paper_split(kind: str, frame: pd.DataFrame, seed: int = 42) -> Result:
