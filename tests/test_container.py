@@ -84,6 +84,24 @@ def test_image_holds_only_the_service(engine, image):
     )
 
 
+def test_image_holds_only_the_run_time_layer(engine, image):
+    """Of the package, only spamcheck/serving and the shared paths module: no training, no tooling."""
+    found = run(
+        engine, "run", "--rm", "--network", "none", "--entrypoint", "find", image[0], "/srv/spamcheck", "-name", "*.py"
+    ).stdout.split()
+    shipped = sorted(path.removeprefix("/srv/") for path in found)
+    expected = sorted(
+        str(p.relative_to(ROOT))
+        for p in [
+            ROOT / "spamcheck" / "__init__.py",
+            ROOT / "spamcheck" / "paths.py",
+            *(ROOT / "spamcheck" / "serving").glob("*.py"),
+        ]
+    )
+    assert shipped == expected
+    assert not [p for p in shipped if "/training/" in p or "/tooling/" in p]
+
+
 def test_predictions_for_ham_and_spam(container):
     query = urllib.parse.urlencode([("text", HAM), ("text", SPAM)])
     assert get(f"{container.url}/predict?{query}") == (200, "0,1")
