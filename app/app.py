@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from spamcheck.serving import artifacts, openapi
+from spamcheck.serving import artifacts, metrics, openapi
+from spamcheck.serving import inference_protocol as oip
 from spamcheck.serving.validation import InputError, Limits, json_body, texts_from_article_request, texts_from_json
 
 HELLO = "Hello World! spamcheck is up: send messages to /predict?text=... (0 = ham, 1 = spam)\n"
@@ -46,6 +47,12 @@ class Service:
             raise InputError(503, f"{self.problem}; see /readyz")
         return self.model
 
+    def predict(self, texts: list[str]):
+        """(labels, spam probabilities) for ``texts``; the metrics count the labels."""
+        labels, probabilities = self.require_model().predict(texts)
+        metrics.count_messages(labels)
+        return labels, probabilities
+
 
 def service() -> Service:
     """The Service of the app that handles the current request (create_app puts it there)."""
@@ -63,20 +70,19 @@ def hello():
 @api.route("/predict", methods=["GET", "POST"])
 def predict():
     texts = texts_from_article_request(request, service().limits)
-    labels, _ = service().require_model().predict(texts)
+    labels, _ = service().predict(texts)
     return Response(",".join(str(int(label)) for label in labels), mimetype="text/plain")
 
 
 @api.post("/v1/predict")
 def predict_v1():
     texts = texts_from_json(json_body(request), service().limits)
-    model = service().require_model()
-    labels, probabilities = model.predict(texts)
+    labels, probabilities = service().predict(texts)
     predictions = [
         {"label": "spam" if label else "ham", "spam_probability": round(float(p), 4)}
         for label, p in zip(labels, probabilities)
     ]
-    return jsonify(model_version=model.version, predictions=predictions)
+    return jsonify(model_version=service().model.version, predictions=predictions)
 
 
 @api.get("/healthz")
@@ -99,6 +105,58 @@ def model_card():
 @api.get("/openapi.json")
 def openapi_document():
     return jsonify(openapi.document(service().limits))
+
+
+@api.get("/v2")
+def v2_server():
+    return jsonify(oip.server_metadata())
+
+
+@api.get("/v2/health/live")
+def v2_live():
+    return jsonify(live=True)
+
+
+@api.get("/v2/health/ready")
+def v2_ready():
+    if service().model is None:
+        return jsonify(error=service().problem), 503
+    return jsonify(ready=True)
+
+
+def v2_model_for(name, version):
+    """The served model, if the request names it (else 404) and it is loaded (else 503)."""
+    oip.check_model(name, version, service().model.version if service().model else None)
+    return service().require_model()
+
+
+@api.get("/v2/models/<name>")
+@api.get("/v2/models/<name>/versions/<version>")
+def v2_model(name, version=None):
+    return jsonify(oip.model_metadata(v2_model_for(name, version).version))
+
+
+@api.get("/v2/models/<name>/ready")
+@api.get("/v2/models/<name>/versions/<version>/ready")
+def v2_model_ready(name, version=None):
+    return jsonify(name=name, ready=v2_model_for(name, version) is not None)
+
+
+@api.post("/v2/models/<name>/infer")
+@api.post("/v2/models/<name>/versions/<version>/infer")
+def v2_infer(name, version=None):
+    model = v2_model_for(name, version)
+    request_id, texts, outputs = oip.parse_infer_request(
+        request.get_data(cache=True), request.headers, service().limits
+    )
+    labels, probabilities = service().predict(texts)
+    return jsonify(oip.infer_response(model.version, request_id, labels, probabilities, outputs))
+
+
+@api.get("/metrics")
+def prometheus_metrics():
+    body, content_type = metrics.exposition()
+    return Response(body, content_type=content_type)
 
 
 @api.app_errorhandler(InputError)
@@ -139,11 +197,16 @@ def start_timer():
     g.started = time.perf_counter()
     incoming = request.headers.get("X-Request-ID", "")
     g.request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+    metrics.IN_FLIGHT.inc()
+    g.in_flight = True
 
 
 @api.after_app_request
 def log_request(response):
     duration_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+    route = request.url_rule.rule if request.url_rule else "(no route)"  # not the raw path: bounded labels
+    metrics.REQUESTS.labels(route, request.method, str(response.status_code)).inc()
+    metrics.LATENCY.labels(route).observe(duration_ms / 1000)
     response.headers["X-Request-ID"] = g.get("request_id", "-")
     log.info(
         "%s %s %s %.1fms id=%s",
@@ -156,6 +219,12 @@ def log_request(response):
     return response
 
 
+@api.teardown_app_request
+def end_in_flight(error):
+    if g.pop("in_flight", False):
+        metrics.IN_FLIGHT.dec()
+
+
 def create_app(model_dir=None, limits: Limits | None = None) -> Flask:
     """The service, with the model in ``model_dir`` (default: MODEL_DIR, else models/) and
     ``limits`` (default: MAX_MESSAGES, MAX_MESSAGE_CHARS and MAX_BODY_BYTES from the environment)."""
@@ -164,6 +233,9 @@ def create_app(model_dir=None, limits: Limits | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = limits.max_body_bytes  # bigger bodies: 413 before reading them
     app.json.sort_keys = False
     app.extensions["spamcheck"] = Service(*load_model(model_dir), limits)
+    if app.extensions["spamcheck"].model:
+        card = app.extensions["spamcheck"].model.card
+        metrics.MODEL_INFO.labels(card["model_version"], card["kind"]).set(1)
     app.register_blueprint(api)
     return app
 

@@ -6,6 +6,8 @@ with a limit of about one CPU per worker.
 
 import multiprocessing
 import os
+import shutil
+import tempfile
 
 # Listen on loopback unless told otherwise; the container image sets HOST=0.0.0.0.
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
@@ -42,3 +44,25 @@ limit_request_fields = 100
 # gunicorn 27's control socket (for `gunicornc`) would be created under $HOME, which does not
 # exist in the image and is read-only in a hardened pod; nothing here uses it.
 control_socket_disable = True
+
+# Prometheus metrics across workers (prometheus_client's multiprocess mode): each worker writes its
+# values to files in this directory, and /metrics adds them up. It must be set before the app (and
+# prometheus_client) is imported, and emptied at start so no earlier run's counts leak in. It lives
+# in /tmp, memory-backed in the image and the Pod, so a read-only root filesystem keeps working.
+# Unset, each server gets a fresh directory of its own (several may run on one machine).
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+else:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="spamcheck-metrics-", dir=worker_tmp_dir)
+
+
+def child_exit(server, worker):
+    """A worker died or was recycled: its live gauges (in-flight requests) no longer count."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid, os.environ["PROMETHEUS_MULTIPROC_DIR"])
+
+
+def on_exit(server):
+    shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

@@ -132,6 +132,9 @@ def test_works_with_a_read_only_root_filesystem(engine, image):
     locked = Container(engine, image[0], "--read-only", "--tmpfs", "/tmp")
     try:
         assert get(locked.url + "/predict?" + urllib.parse.urlencode({"text": SPAM})) == (200, "1")
+        # the metrics of both workers live in memory-backed /tmp: they work on a read-only root too
+        status, metrics = get(locked.url + "/metrics")
+        assert status == 200 and 'spamcheck_messages_scored_total{label="spam"} 1.0' in metrics
         write = run(engine, "exec", locked.name, "touch", "/srv/app/x", check=False)
         assert write.returncode != 0
         assert "error" not in locked.logs().lower().replace("errorlog", "")

@@ -19,13 +19,148 @@ def _json(schema: dict, description: str) -> dict:
 def _errors(*codes: int) -> dict:
     reasons = {
         400: "Bad input (the error says what was wrong)",
-        404: "No such route",
+        404: "No such model or version",
         405: "Method not allowed",
-        413: "Too many messages, a message too long, or a body too large",
+        413: "The request body is larger than the limit",
+        422: "Too many messages, or a message too long",
         415: "Unsupported content type",
         503: "The model is not loaded",
     }
     return {str(code): _json(ERROR, reasons[code]) for code in codes}
+
+
+def _inference_protocol_paths(limits: Limits) -> dict:
+    """The Open Inference Protocol V2 routes (spamcheck.serving.inference_protocol)."""
+    name = {
+        "name": "name",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": "the model's name: spamcheck",
+    }
+    version = {
+        "name": "version",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": "the model version (GET /v2/models/spamcheck lists it)",
+    }
+    tensor_request = {
+        "type": "object",
+        "required": ["inputs"],
+        "properties": {
+            "id": {"type": "string"},
+            "parameters": {"type": "object"},
+            "inputs": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 1,
+                "items": {
+                    "type": "object",
+                    "required": ["name", "shape", "datatype", "data"],
+                    "properties": {
+                        "name": {"const": "text"},
+                        "datatype": {"const": "BYTES"},
+                        "shape": {
+                            "type": "array",
+                            "minItems": 1,
+                            "maxItems": 1,
+                            "items": {"type": "integer"},
+                            "description": "[N]: the number of messages in data",
+                        },
+                        "data": {
+                            "type": "array",
+                            "minItems": 1,
+                            "maxItems": limits.max_messages,
+                            "items": {"type": "string", "maxLength": limits.max_message_chars},
+                        },
+                        "parameters": {"type": "object"},
+                    },
+                },
+            },
+            "outputs": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name"],
+                    "properties": {"name": {"enum": ["label", "spam_probability"]}, "parameters": {"type": "object"}},
+                },
+            },
+        },
+    }
+    boolean = {"type": "boolean"}
+
+    def model_routes(versioned: bool) -> dict:
+        base = "/v2/models/{name}" + ("/versions/{version}" if versioned else "")
+        parameters = [name, version] if versioned else [name]
+        return {
+            base: {
+                "get": {
+                    "summary": "Model metadata: its versions, inputs and outputs",
+                    "parameters": parameters,
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/ModelMetadata"}, "Metadata"),
+                        **_errors(404, 503),
+                    },
+                }
+            },
+            base + "/ready": {
+                "get": {
+                    "summary": "Model readiness",
+                    "parameters": parameters,
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["name", "ready"],
+                                "properties": {"name": {"type": "string"}, "ready": boolean},
+                            },
+                            "Ready",
+                        ),
+                        **_errors(404, 503),
+                    },
+                }
+            },
+            base + "/infer": {
+                "post": {
+                    "summary": "Inference: text (BYTES, shape [N]) in; label (INT64) and spam_probability (FP64) out",
+                    "parameters": parameters,
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": tensor_request}}},
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/InferResponse"}, "One value per message"),
+                        **_errors(400, 404, 413, 422, 503),
+                    },
+                }
+            },
+        }
+
+    return {
+        "/v2": {
+            "get": {
+                "summary": "Open Inference Protocol: server metadata",
+                "responses": {
+                    "200": _json({"type": "object", "required": ["name", "version", "extensions"]}, "Server metadata")
+                },
+            }
+        },
+        "/v2/health/live": {
+            "get": {
+                "summary": "Open Inference Protocol: the server is live",
+                "responses": {"200": _json({"type": "object", "properties": {"live": boolean}}, "Live")},
+            }
+        },
+        "/v2/health/ready": {
+            "get": {
+                "summary": "Open Inference Protocol: the server is ready",
+                "responses": {
+                    "200": _json({"type": "object", "properties": {"ready": boolean}}, "Ready"),
+                    **_errors(503),
+                },
+            }
+        },
+        **model_routes(versioned=False),
+        **model_routes(versioned=True),
+    }
 
 
 def document(limits: Limits) -> dict:
@@ -74,10 +209,10 @@ def document(limits: Limits) -> dict:
                             "in": "query",
                             "required": True,
                             "explode": True,
-                            "schema": {"type": "array", "items": {"type": "string"}},
+                            "schema": texts,
                         }
                     ],
-                    "responses": {"200": plain, **_errors(400, 413, 503)},
+                    "responses": {"200": plain, **_errors(400, 413, 422, 503)},
                 },
                 "post": {
                     "summary": "The article's endpoint: classify form fields `text` or JSON",
@@ -85,15 +220,12 @@ def document(limits: Limits) -> dict:
                         "required": True,
                         "content": {
                             "application/x-www-form-urlencoded": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {"text": {"type": "array", "items": {"type": "string"}}},
-                                }
+                                "schema": {"type": "object", "required": ["text"], "properties": {"text": texts}}
                             },
                             "application/json": {"schema": article_json},
                         },
                     },
-                    "responses": {"200": plain, **_errors(400, 413, 415, 503)},
+                    "responses": {"200": plain, **_errors(400, 413, 415, 422, 503)},
                 },
             },
             "/v1/predict": {
@@ -111,7 +243,7 @@ def document(limits: Limits) -> dict:
                         "200": _json(
                             {"$ref": "#/components/schemas/Predictions"}, "One prediction per message, in order"
                         ),
-                        **_errors(400, 413, 415, 503),
+                        **_errors(400, 413, 415, 422, 503),
                     },
                 }
             },
@@ -161,10 +293,55 @@ def document(limits: Limits) -> dict:
             "/openapi.json": {
                 "get": {"summary": "This document", "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1")}}
             },
+            "/metrics": {
+                "get": {
+                    "summary": "Prometheus metrics: requests, latency, in flight, messages scored, model info",
+                    "responses": {
+                        "200": {
+                            "description": "The Prometheus text exposition format",
+                            "content": {"text/plain": {"schema": {"type": "string"}}},
+                        }
+                    },
+                }
+            },
+            **_inference_protocol_paths(limits),
         },
         "components": {
             "schemas": {
                 "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
+                "ModelMetadata": {
+                    "type": "object",
+                    "required": ["name", "versions", "platform", "inputs", "outputs"],
+                    "properties": {
+                        "name": {"const": "spamcheck"},
+                        "versions": {"type": "array", "items": {"type": "string"}},
+                        "platform": {"type": "string"},
+                        "inputs": {"type": "array"},
+                        "outputs": {"type": "array"},
+                    },
+                },
+                "InferResponse": {
+                    "type": "object",
+                    "required": ["model_name", "model_version", "outputs"],
+                    "properties": {
+                        "model_name": {"const": "spamcheck"},
+                        "model_version": {"type": "string"},
+                        "id": {"type": "string"},
+                        "outputs": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["name", "datatype", "shape", "data"],
+                                "properties": {
+                                    "name": {"enum": ["label", "spam_probability"]},
+                                    "datatype": {"enum": ["INT64", "FP64"]},
+                                    "shape": {"type": "array", "items": {"type": "integer"}},
+                                    "data": {"type": "array", "items": {"type": "number"}},
+                                },
+                            },
+                        },
+                    },
+                },
                 "Predictions": {
                     "type": "object",
                     "required": ["model_version", "predictions"],

@@ -57,9 +57,10 @@ def json_type(value) -> str:
 def check_texts(texts: list, limits: Limits, field: str = "texts") -> list[str]:
     if not texts:
         raise InputError(400, f"{field} is empty: send at least one message, e.g. {JSON_EXAMPLE}")
+    # A field over its documented limit is 422 (the body itself was fine); 413 is for the whole body.
     if len(texts) > limits.max_messages:
         raise InputError(
-            413,
+            422,
             f"{len(texts):,} messages in one request; at most {limits.max_messages:,} "
             "are allowed: split them over several requests",
         )
@@ -68,7 +69,7 @@ def check_texts(texts: list, limits: Limits, field: str = "texts") -> list[str]:
             raise InputError(400, f"{field}[{index}] must be a string, got {json_type(text)}")
         if len(text) > limits.max_message_chars:
             raise InputError(
-                413,
+                422,
                 f"{field}[{index}] has {len(text):,} characters; at most "
                 f"{limits.max_message_chars:,} are allowed per message",
             )
@@ -83,15 +84,23 @@ def json_body(request):
             f"send JSON with the header Content-Type: application/json "
             f"(got {request.mimetype or 'no content type'}), e.g. {JSON_EXAMPLE}",
         )
-    raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH: Flask answers 413
+    return parse_json(request.get_data(cache=True))  # over MAX_CONTENT_LENGTH: Flask answers 413
+
+
+def parse_json(raw: bytes, example: str = JSON_EXAMPLE):
+    """Parse a request body as JSON, or raise an InputError that says what is wrong with it."""
     if not raw.strip():
-        raise InputError(400, f"the request body is empty: send {JSON_EXAMPLE}")
+        raise InputError(400, f"the request body is empty: send {example}")
     try:
         return json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise InputError(400, f"the body is not valid UTF-8 (byte {exc.start}): encode text as UTF-8") from None
     except json.JSONDecodeError as exc:
         raise InputError(400, f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise InputError(400, "the JSON is nested too deeply: send a flat object like " + example) from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise InputError(400, f"the JSON holds a value Python will not read: {exc}") from None
 
 
 def texts_from_json(payload, limits: Limits, allow_single: bool = False) -> list[str]:

@@ -1,0 +1,80 @@
+"""/metrics adds up exactly across gunicorn's workers: a known number of requests through 2 workers,
+then the Prometheus text parsed with prometheus_client's own parser."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from test_server import call
+
+from service import HAM, SPAM
+from spamcheck.tooling.localserver import Gunicorn
+
+
+def scrape(url) -> dict[tuple, float]:
+    """{(sample name, sorted labels): value} from GET /metrics."""
+    status, headers, body = call(url + "/metrics")
+    assert status == 200 and headers["Content-Type"].startswith("text/plain")
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(body.decode())
+        for s in family.samples
+    }
+
+
+@pytest.fixture
+def server(model_dir, tmp_path):
+    metrics_dir = tmp_path / "metrics"
+    server = Gunicorn(model_dir, tmp_path / "server.log", WEB_CONCURRENCY=2, PROMETHEUS_MULTIPROC_DIR=metrics_dir)
+    server.metrics_dir = metrics_dir
+    yield server
+    server.stop()
+
+
+def test_counts_add_up_exactly_across_two_workers(server, spam_model):
+    hello, article, batches, bad = 40, 30, 12, 7
+    for _ in range(hello):
+        assert call(server.url + "/")[0] == 200
+    for _ in range(article):
+        assert call(server.url + "/predict?" + urllib.parse.urlencode({"text": SPAM}))[0] == 200
+    for _ in range(batches):
+        body = json.dumps({"texts": [HAM, SPAM, HAM]}).encode()
+        assert call(server.url + "/v1/predict", body, {"Content-Type": "application/json"})[0] == 200
+    for _ in range(bad):
+        assert call(server.url + "/v1/predict", b"{", {"Content-Type": "application/json"})[0] == 400
+    samples = scrape(server.url)
+
+    def value(name, **labels):
+        return samples.get((name, tuple(sorted(labels.items()))), 0)
+
+    requests = "spamcheck_http_requests_total"
+    assert value(requests, route="/", method="GET", status="200") == hello
+    assert value(requests, route="/predict", method="GET", status="200") == article
+    assert value(requests, route="/v1/predict", method="POST", status="200") == batches
+    assert value(requests, route="/v1/predict", method="POST", status="400") == bad
+    assert value("spamcheck_http_request_duration_seconds_count", route="/predict") == article
+    assert value("spamcheck_http_request_duration_seconds_bucket", route="/", le="+Inf") == hello
+    assert value("spamcheck_messages_scored_total", label="spam") == article + batches
+    assert value("spamcheck_messages_scored_total", label="ham") == 2 * batches
+    assert value("spamcheck_http_requests_in_flight") == 1  # the scrape itself
+    assert value("spamcheck_model_info", model_version=spam_model.version, kind="svm") == 1
+    # both workers answered: each wrote its own file of counts, and the sums above cover both
+    workers = {path.stem.rsplit("_", 1)[1] for path in server.metrics_dir.glob("counter_*.db")}
+    assert len(workers) >= 2, workers
+
+
+def test_the_directory_is_emptied_at_start(model_dir, tmp_path):
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    (metrics_dir / "counter_99999.db").write_bytes(b"left over from an earlier run")
+    server = Gunicorn(model_dir, tmp_path / "server.log", PROMETHEUS_MULTIPROC_DIR=metrics_dir)
+    try:
+        assert not (metrics_dir / "counter_99999.db").exists()
+        assert ("spamcheck_http_requests_total", (("method", "GET"), ("route", "/"), ("status", "200"))) not in scrape(
+            server.url
+        )
+    finally:
+        server.stop()
