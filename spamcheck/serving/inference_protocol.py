@@ -58,6 +58,7 @@ def parse_infer_request(body: bytes, headers, limits: Limits) -> tuple[str | Non
     payload = parse_json(body, EXAMPLE)
     if not isinstance(payload, dict):
         raise InputError(400, f"expected an inference request object like {EXAMPLE}, got {json_type(payload)}")
+    _check_parameters(payload, "the request")
     request_id = payload.get("id")
     if request_id is not None and not isinstance(request_id, str):
         raise InputError(400, f"id must be a string, got {json_type(request_id)}")
@@ -65,6 +66,7 @@ def parse_infer_request(body: bytes, headers, limits: Limits) -> tuple[str | Non
     if not isinstance(inputs, list) or len(inputs) != 1 or not isinstance(inputs[0], dict):
         raise InputError(400, f"inputs must be an array holding one tensor named text, e.g. {EXAMPLE}")
     tensor = inputs[0]
+    _check_parameters(tensor, "inputs[0]")
     if tensor.get("name") != INPUT["name"]:
         raise InputError(400, f"the input must be named {INPUT['name']!r}, got {tensor.get('name')!r}")
     if tensor.get("datatype") != INPUT["datatype"]:
@@ -72,10 +74,15 @@ def parse_infer_request(body: bytes, headers, limits: Limits) -> tuple[str | Non
     data, shape = tensor.get("data"), tensor.get("shape")
     if not isinstance(data, list):
         raise InputError(400, f"inputs[0].data must be an array of strings, got {json_type(data)}")
-    if shape != [len(data)]:
+    if not (isinstance(shape, list) and len(shape) == 1 and type(shape[0]) is int and shape[0] == len(data)):
         raise InputError(400, f"inputs[0].shape must be [{len(data)}] for {len(data)} messages, got {shape!r}")
     texts = check_texts(data, limits, field="inputs[0].data")
     return request_id, texts, _requested_outputs(payload.get("outputs"))
+
+
+def _check_parameters(part: dict, where: str) -> None:
+    if "parameters" in part and not isinstance(part["parameters"], dict):
+        raise InputError(400, f"{where}: parameters must be an object, got {json_type(part['parameters'])}")
 
 
 def _requested_outputs(outputs) -> list[str]:
@@ -83,6 +90,8 @@ def _requested_outputs(outputs) -> list[str]:
         return list(OUTPUTS)
     if not isinstance(outputs, list) or not all(isinstance(o, dict) for o in outputs):
         raise InputError(400, f'outputs must be an array of objects like {{"name": "label"}}, got {json_type(outputs)}')
+    for index, output in enumerate(outputs):
+        _check_parameters(output, f"outputs[{index}]")
     names = [o.get("name") for o in outputs]
     unknown = [name for name in names if name not in OUTPUTS]
     if unknown:

@@ -177,10 +177,11 @@ def document(limits: Limits) -> dict:
     article_json = {
         "oneOf": [
             {"type": "object", "required": ["texts"], "properties": {"texts": texts}},
-            {
+            {  # "text" alone: with "texts" present, "texts" is what counts
                 "type": "object",
                 "required": ["text"],
                 "properties": {"text": {"type": "string", "maxLength": limits.max_message_chars}},
+                "not": {"required": ["texts"]},
             },
         ]
     }
@@ -212,7 +213,15 @@ def document(limits: Limits) -> dict:
                             "schema": texts,
                         }
                     ],
-                    "responses": {"200": plain, **_errors(400, 413, 422, 503)},
+                    "responses": {
+                        "200": plain,
+                        **_errors(400, 413, 422, 503),
+                        "414": {
+                            "description": "A request line over 8,190 bytes, refused by gunicorn before the app: "
+                            "POST long messages instead",
+                            "content": {"text/html": {"schema": {"type": "string"}}},
+                        },
+                    },
                 },
                 "post": {
                     "summary": "The article's endpoint: classify form fields `text` or JSON",
@@ -220,7 +229,24 @@ def document(limits: Limits) -> dict:
                         "required": True,
                         "content": {
                             "application/x-www-form-urlencoded": {
-                                "schema": {"type": "object", "required": ["text"], "properties": {"text": texts}}
+                                # A form field has no type: whatever is sent arrives as text. One
+                                # `text` field or several; only "no field at all" is not a message.
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["text"],
+                                    "properties": {
+                                        "text": {
+                                            "type": ["string", "number", "integer", "boolean", "array"],
+                                            "maxLength": limits.max_message_chars,
+                                            "minItems": 1,
+                                            "maxItems": limits.max_messages,
+                                            "items": {
+                                                "type": ["string", "number", "integer", "boolean"],
+                                                "maxLength": limits.max_message_chars,
+                                            },
+                                        }
+                                    },
+                                }
                             },
                             "application/json": {"schema": article_json},
                         },
