@@ -63,6 +63,12 @@ class Gunicorn:
             self.stop()
             raise
 
+    def workers(self) -> list[int]:
+        """The pids of the worker processes (the master's children)."""
+        import psutil
+
+        return sorted(child.pid for child in psutil.Process(self.process.pid).children())
+
     def logs(self) -> str:
         if not self.log.closed:
             self.log.flush()
