@@ -18,7 +18,7 @@ export PYTHONHASHSEED := 0
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv data train run serve export-app bench image container-run container-stop k8s-check k8s-up k8s-test k8s-down lint-workflow lint lab test test-fast clean distclean
+.PHONY: help venv data train run serve export-app bench drill image container-run container-stop k8s-check k8s-up k8s-test k8s-down lint-workflow lint lab test test-fast clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ export-app: $(STAMP) ## regenerate app/app.py from the cells tagged "app" in not
 
 bench: $(STAMP) models/model_card.json ## measure throughput and latency of a real gunicorn server
 	$(BIN)/python scripts/bench.py
+
+drill: $(STAMP) models/model_card.json image ## fault drills at full length (fuzz, killed worker, graceful stop, tampered model, soak): a table
+	$(BIN)/python scripts/drill.py
 
 # The container engine: $CONTAINER_ENGINE, else docker if `docker info` works, else podman.
 # (evaluated on first use, once: each probe starts Python and asks docker/podman)

@@ -92,7 +92,11 @@ def test_production_deployment_shape(rendered):
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert {"cpu", "memory"} <= container["resources"]["requests"].keys() & container["resources"]["limits"].keys()
     annotations = deployment["spec"]["template"]["metadata"]["annotations"]
-    assert annotations == {"prometheus.io/scrape": "true", "prometheus.io/port": "5000", "prometheus.io/path": "/metrics"}
+    assert annotations == {
+        "prometheus.io/scrape": "true",
+        "prometheus.io/port": "5000",
+        "prometheus.io/path": "/metrics",
+    }
     service = next(d for d in rendered["production"] if d["kind"] == "Service")
     assert service["spec"]["selector"] == spec["selector"]["matchLabels"]
 
