@@ -18,7 +18,7 @@ from spamcheck.tooling import drills
 from spamcheck.tooling.engines import container_engine
 
 FULL = {
-    "fuzz": {"max_examples": 150},
+    "fuzz": {"max_examples": 200},  # about 2,500 requests
     "kill_worker": {"seconds": 10, "connections": 16},
     "graceful_stop": {},
     "graceful_stop_container": {},
