@@ -14,8 +14,48 @@ Models of any other shape are served by scikit-learn itself (see ``artifacts.Spa
 
 from __future__ import annotations
 
+import re
+from itertools import chain, repeat
+
 import numpy as np
 from scipy.special import expit
+
+_WHITE_SPACES = re.compile(r"\s\s+")  # what scikit-learn's char_wb analyzer collapses
+
+
+def _char_wb_analyzer(vectorizer):
+    """scikit-learn's ``char_wb`` analyzer for a plain vectorizer, about twice as fast.
+
+    The same n-grams as ``vectorizer.build_analyzer()`` (order aside, which counting ignores):
+    lowercase, runs of white space collapsed, then for each word padded with one space, every
+    n-gram for n in the range, and a word shorter than n counted once as a whole.
+    """
+    min_n, max_n = vectorizer.ngram_range
+    sizes = range(min_n, max_n + 1)
+
+    def analyze(text: str) -> list[str]:
+        grams = []
+        for word in _WHITE_SPACES.sub(" ", text.lower()).split():
+            word = f" {word} "
+            length = len(word)
+            for n in sizes:
+                if length <= n:
+                    grams.append(word)
+                    break
+                grams += [word[i : i + n] for i in range(length - n + 1)]
+        return grams
+
+    return analyze
+
+
+def _analyzer(vectorizer):
+    plain = (
+        vectorizer.input == "content"
+        and vectorizer.lowercase
+        and vectorizer.strip_accents is None
+        and vectorizer.preprocessor is None
+    )
+    return _char_wb_analyzer(vectorizer) if vectorizer.analyzer == "char_wb" and plain else vectorizer.build_analyzer()
 
 
 class NotCompilable(TypeError):
@@ -70,7 +110,7 @@ class CompiledLinearModel:
     def __init__(self, features, classifier):
         vectorizers = _vectorizers(features)
         members, self.threshold = _calibrated_svms(classifier)
-        self.analyzers = [vec.build_analyzer() for vec in vectorizers]
+        self.analyzers = [_analyzer(vec) for vec in vectorizers]
         self.vocabularies = [vec.vocabulary_ for vec in vectorizers]
         self.offsets = np.cumsum([0] + [len(v) for v in self.vocabularies])
         self.idf = np.concatenate([vec.idf_ for vec in vectorizers])
@@ -79,7 +119,7 @@ class CompiledLinearModel:
         self.intercepts = np.array([m.estimator.intercept_[0] for m in members])
         self.a = np.array([m.calibrators[0].a_ for m in members])
         self.b = np.array([m.calibrators[0].b_ for m in members])
-        # (analyzer, vocabulary lookup, column offset) per vectorizer, for the per-message loop
+        # (analyzer, vocabulary lookup, column offset) per vectorizer
         self.parts = [
             (analyze, vocabulary.get, int(offset))
             for analyze, vocabulary, offset in zip(self.analyzers, self.vocabularies, self.offsets)
@@ -90,15 +130,20 @@ class CompiledLinearModel:
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         """P(spam) for each text (what ``classifier.predict_proba(features.transform(texts))[:, 1]`` gives)."""
         n_parts, width = len(self.analyzers), int(self.offsets[-1])
-        # every known n-gram occurrence as one integer: (document, part) segment * width + column
-        keys = []
-        for doc, text in enumerate(texts):
-            for part, (analyze, get, offset) in enumerate(self.parts):
-                base = (doc * n_parts + part) * width + offset
-                keys.extend(base + column for gram in analyze(text) if (column := get(gram)) is not None)
+        # every known n-gram occurrence as one integer: (document, part) segment * width + column;
+        # the vocabulary lookups run in C (map, fromiter), not in a Python loop per n-gram
+        chunks = []
+        for part, (analyze, get, offset) in enumerate(self.parts):
+            grams = [analyze(text) for text in texts]
+            flat = list(chain.from_iterable(grams))
+            columns = np.fromiter(map(get, flat, repeat(-1)), dtype=np.int64, count=len(flat))
+            documents = np.repeat(np.arange(len(texts), dtype=np.int64), [len(g) for g in grams])
+            known = columns >= 0
+            chunks.append((documents[known] * n_parts + part) * width + offset + columns[known])
+        keys = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)
         decision = np.zeros((len(self.intercepts), len(texts)))
-        if keys:
-            unique, counts = np.unique(np.array(keys, dtype=np.int64), return_counts=True)
+        if keys.size:
+            unique, counts = np.unique(keys, return_counts=True)
             segments, columns = np.divmod(unique, width)
             values = (np.log(counts) + 1.0) * self.idf[columns]  # sublinear tf * idf
             norms = np.sqrt(np.bincount(segments, values**2, minlength=len(texts) * n_parts))
