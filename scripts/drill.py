@@ -30,8 +30,8 @@ QUICK = {  # what tests/test_drills.py runs
     "kill_worker": {"seconds": 3, "connections": 16},
     "graceful_stop": {"before_signal": 1},
     "graceful_stop_container": {"before_signal": 1},
-    "tampered": {},
-    "soak": {"seconds": 5, "connections": 8, "warmup": 1, "every": 1},
+    "tampered": {"only": ["feature.pkl changed", "card's hash wrong"]},
+    "soak": {"seconds": 3, "connections": 8, "warmup": 1, "every": 0.5},
 }
 
 
@@ -41,7 +41,7 @@ def run(name: str, settings: dict, model_dir: Path, log_dir: Path, engine: str |
             return drills.Report("graceful stop (container)", False, {"skipped": "no docker or podman engine answers"})
         return drills.graceful_stop_container(engine, image, **settings)
     if name == "tampered":
-        return drills.tampered(model_dir, log_dir, engine, image if engine else None)
+        return drills.tampered(model_dir, log_dir, engine, image if engine else None, **settings)
     return getattr(drills, name)(model_dir, log_dir, **settings)
 
 

@@ -11,6 +11,7 @@ from service import IMAGE
 from spamcheck.paths import ROOT
 from spamcheck.serving import artifacts
 from spamcheck.tooling.engines import container_engine
+from spamcheck.tooling.localserver import Gunicorn
 from spamcheck.training import data, models
 from spamcheck.training.export import export_model
 
@@ -73,3 +74,12 @@ def image(engine):
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return IMAGE, time.monotonic() - started
+
+
+@pytest.fixture(scope="session")
+def gunicorn(model_dir, tmp_path_factory):
+    """The real server (app/gunicorn.conf.py, 2 workers) on a free port of 127.0.0.1, shared by the
+    tests that only send it requests."""
+    server = Gunicorn(model_dir, tmp_path_factory.mktemp("gunicorn") / "server.log")
+    yield server
+    server.stop()

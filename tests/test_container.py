@@ -140,18 +140,3 @@ def test_works_with_a_read_only_root_filesystem(engine, image):
         assert "error" not in locked.logs().lower().replace("errorlog", "")
     finally:
         locked.remove()
-
-
-def test_stop_is_graceful(engine, image, record):
-    stopping = Container(engine, image[0])
-    try:
-        started = time.monotonic()
-        run(engine, "stop", "-t", "25", stopping.name, timeout=60)
-        seconds = time.monotonic() - started
-        exit_code = run(engine, "inspect", stopping.name, "--format", "{{.State.ExitCode}}").stdout.strip()
-        logs = stopping.logs()
-        record("graceful stop", f"{seconds:.1f} s, exit code {exit_code}")
-        assert exit_code == "0" and seconds < 20, logs[-2000:]
-        assert "Handling signal: term" in logs and "Shutting down: Master" in logs
-    finally:
-        stopping.remove()

@@ -17,10 +17,8 @@ from spamcheck.tooling.localserver import Gunicorn
 
 
 @pytest.fixture(scope="module")
-def server(model_dir, tmp_path_factory):
-    server = Gunicorn(model_dir, tmp_path_factory.mktemp("oip") / "server.log")
-    yield server
-    server.stop()
+def server(gunicorn):
+    return gunicorn
 
 
 @pytest.fixture(scope="module")

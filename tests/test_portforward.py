@@ -16,15 +16,13 @@ import pytest
 from service import ROOT, run_notebook
 from spamcheck.tooling import portforward
 from spamcheck.tooling.engines import kubectl_available
-from spamcheck.tooling.localserver import Gunicorn, free_port
+from spamcheck.tooling.localserver import free_port
 
 
 @pytest.fixture(scope="module")
-def local_server(model_dir, tmp_path_factory):
+def local_server(gunicorn):
     """A real gunicorn on a port, standing in the way as a forgotten `make run` would."""
-    server = Gunicorn(model_dir, tmp_path_factory.mktemp("trap") / "server.log")
-    yield server
-    server.stop()
+    return gunicorn
 
 
 def test_a_free_port_is_free():

@@ -10,14 +10,11 @@ import urllib.parse
 import pytest
 
 from service import HAM, SPAM
-from spamcheck.tooling.localserver import Gunicorn
 
 
 @pytest.fixture(scope="module")
-def server(model_dir, tmp_path_factory):
-    server = Gunicorn(model_dir, tmp_path_factory.mktemp("gunicorn") / "server.log")
-    yield server
-    server.stop()
+def server(gunicorn):
+    return gunicorn
 
 
 def call(url, data=None, headers=None, method=None, timeout=30):
@@ -108,11 +105,3 @@ def test_no_worker_died_and_no_500(server):
     for sign in ("Traceback", "WORKER TIMEOUT", "Worker exiting", " 500 "):
         assert sign not in logs, logs[-2000:]
     assert " POST /v1/predict 400 " in logs and " GET /predict 200 " in logs
-
-
-def test_sigterm_stops_gracefully(model_dir, tmp_path):
-    server = Gunicorn(model_dir, tmp_path / "server.log")
-    assert call(server.url + "/readyz")[0] == 200
-    code, seconds = server.stop(timeout=30)
-    assert code == 0 and seconds < 20, server.logs()[-2000:]
-    assert "Shutting down: Master" in server.logs()

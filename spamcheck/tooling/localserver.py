@@ -59,9 +59,18 @@ class Gunicorn:
         )
         try:
             wait_until_up(self.url + "/healthz", process=self.process)
+            self._wait_for_workers(int(environment["WEB_CONCURRENCY"]))
         except Exception:
             self.stop()
             raise
+
+    def _wait_for_workers(self, count: int, seconds: float = 30) -> None:
+        """The first worker answers before the others are forked: wait for all of them."""
+        deadline = time.monotonic() + seconds
+        while len(self.workers()) < count:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"gunicorn started {len(self.workers())} of {count} workers in {seconds} s")
+            time.sleep(0.05)
 
     def workers(self) -> list[int]:
         """The pids of the worker processes (the master's children)."""

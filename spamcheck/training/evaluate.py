@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from sklearn.metrics import (
     accuracy_score,
     confusion_matrix,
@@ -74,18 +75,29 @@ def _fit_predict(kind, seed, texts_train, y_train, texts_test):
     return model.predict(texts_test), model.predict_proba(texts_test)[:, 1]
 
 
-def cross_validate(kind: str, frame: pd.DataFrame, folds: int = 5, seed: int = 42, progress: bool = True) -> Result:
-    """Out-of-fold predictions for every message, duplicates kept within one fold."""
+def _fold(kind, seed, texts, y, train, test):
+    return test, *_fit_predict(kind, seed, texts[train], y[train], texts[test])
+
+
+def cross_validate(
+    kind: str, frame: pd.DataFrame, folds: int = 5, seed: int = 42, progress: bool = True, n_jobs: int = -1
+) -> Result:
+    """Out-of-fold predictions for every message, duplicates kept within one fold.
+
+    The folds are trained in parallel (``n_jobs`` processes, -1: one per core); each fold's model
+    has its own fixed seed, so the result does not depend on the number of processes.
+    """
     texts, y = frame["text"].to_numpy(), frame["y"].to_numpy()
     groups = pd.factorize(frame["text"])[0]
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     y_pred, proba, fold = np.zeros_like(y), np.zeros(len(y)), np.full(len(y), -1)
-    splits = splitter.split(texts, y, groups)
-    for number, (train, test) in enumerate(
-        tqdm(splits, total=folds, desc=f"{kind}: {folds}-fold CV", disable=not progress, leave=False)
+    jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_fold)(kind, seed, texts, y, train, test) for train, test in splitter.split(texts, y, groups)
+    )
+    for number, (test, fold_pred, fold_proba) in enumerate(
+        tqdm(jobs, total=folds, desc=f"{kind}: {folds}-fold CV", disable=not progress, leave=False)
     ):
-        y_pred[test], proba[test] = _fit_predict(kind, seed, texts[train], y[train], texts[test])
-        fold[test] = number
+        y_pred[test], proba[test], fold[test] = fold_pred, fold_proba, number
     return Result(kind, "cv", np.arange(len(y)), y, y_pred, proba, fold)
 
 

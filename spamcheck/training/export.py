@@ -42,11 +42,12 @@ def export_model(
     n_messages: int,
     n_spam: int,
     evaluation: dict,
+    behaviour: dict | None = None,
 ) -> dict:
     """Write the fitted pipeline's two halves and a model card; return the card.
 
     ``metrics`` maps a protocol (``cv``, ``paper``) to its metric dict; the card stores them flat
-    as ``cv_accuracy``, ``paper_mcc`` and so on.
+    as ``cv_accuracy``, ``paper_mcc`` and so on. ``behaviour`` holds the behaviour tests' pass rates.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -68,6 +69,7 @@ def export_model(
             for name, value in values.items()
         },
         "evaluation": evaluation,
+        "behaviour_pass_rates": behaviour or {},  # spamcheck.training.behaviour, on the exported model
         "data_url": data.UCI_URL,
         "data_sha256": data.DATA_SHA256,
         "data_messages": n_messages,
