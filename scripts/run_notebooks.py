@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Execute notebooks in order with papermill, into build/executed/ (what `make train` runs).
 
-Cells tagged ``requires-docker`` or ``requires-minikube`` are skipped, loudly, when no container
-engine or cluster answers. With ``--report`` the outputs of cells tagged ``report`` are printed.
+A cell whose tool (docker, podman, minikube, kubectl) is missing skips itself and prints a line
+starting ``SKIPPED``; those lines are repeated here. With ``--report`` the outputs of cells tagged
+``report`` are printed.
 
     python scripts/run_notebooks.py notebooks/01_explore_data.ipynb notebooks/02_train_evaluate.ipynb
     python scripts/run_notebooks.py notebooks/02_train_evaluate.ipynb -p folds 3 -p candidates svm
@@ -18,18 +19,15 @@ import nbformat
 import papermill
 import yaml
 
-from spamcheck.tooling.engines import unmet_requirement
 
-
-def prepare(path: Path) -> nbformat.NotebookNode:
-    notebook = nbformat.read(path, as_version=4)
-    for index, cell in enumerate(notebook.cells):
-        tags = cell.metadata.get("tags", [])
-        reason = unmet_requirement(tags)
-        if reason and "skip-execution" not in tags:
-            print(f"SKIPPED {path.name} cell {index}: {reason}", file=sys.stderr)
-            cell.metadata["tags"] = [*tags, "skip-execution"]
-    return notebook
+def skipped_lines(executed: nbformat.NotebookNode) -> list[str]:
+    return [
+        line
+        for cell in executed.cells
+        for output in cell.get("outputs", [])
+        for line in (output.get("text") or "").splitlines()
+        if line.startswith("SKIPPED ")
+    ]
 
 
 def report(executed: nbformat.NotebookNode) -> None:
@@ -62,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"==> {path} -> {output}", file=sys.stderr)
         try:
             papermill.execute_notebook(
-                prepare(path),
+                str(path),
                 str(output),
                 parameters=parameters,
                 cwd=str(path.parent),
@@ -77,8 +75,11 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 1
+        executed = nbformat.read(output, as_version=4)
+        for line in skipped_lines(executed):
+            print(f"{path.name}: {line}", file=sys.stderr)
         if args.report:
-            report(nbformat.read(output, as_version=4))
+            report(executed)
     return 0
 
 

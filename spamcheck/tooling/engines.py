@@ -75,7 +75,7 @@ def skipped(tag: str, what: str) -> bool:
         probe.cache_clear()
     reason = unmet_requirement([tag])
     if reason:
-        print(f"SKIPPED {what}: {reason.split(': ', 1)[1]} (see the preflight at the top)")
+        print(f"SKIPPED {what}: {reason.split(': ', 1)[1]} (see the preflight above)")
     return reason is not None
 
 
