@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -36,3 +37,15 @@ def run_notebook(name: str, parameters: dict) -> subprocess.CompletedProcess:
 def run(engine: str, *args: str, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess:
     """One docker/podman (or other) command, its output captured."""
     return subprocess.run([engine, *args], capture_output=True, text=True, timeout=timeout, check=check)
+
+
+def run_k8s_up(port: int) -> subprocess.CompletedProcess:
+    """scripts/k8s-up.sh, as `make k8s-up PORT=...` runs it (with this interpreter's packages)."""
+    return subprocess.run(
+        ["bash", "scripts/k8s-up.sh"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PORT": str(port), "PYTHON": sys.executable},
+    )

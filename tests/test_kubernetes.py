@@ -3,11 +3,8 @@ restricted security profile, and `podman kube play` of the real manifests with t
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
-import subprocess
-import sys
 import urllib.parse
 import urllib.request
 
@@ -15,7 +12,7 @@ import nbformat
 import pytest
 import yaml
 
-from service import EXECUTED, HAM, SPAM, run, run_notebook
+from service import EXECUTED, HAM, SPAM, run, run_k8s_up, run_notebook
 from spamcheck.paths import ROOT
 from spamcheck.tooling import manifests, portforward
 from spamcheck.tooling.engines import kubectl_available
@@ -182,13 +179,6 @@ def test_kube_play_runs_the_rendered_production_deployment(podman, rendered, tmp
     shutil.which("minikube") is not None, reason="minikube is installed: not starting a cluster from a test"
 )
 def test_k8s_up_preflight_says_what_is_missing():
-    done = subprocess.run(
-        ["bash", "scripts/k8s-up.sh"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "PORT": str(free_port()), "PYTHON": sys.executable},
-    )
+    done = run_k8s_up(free_port())
     assert done.returncode == 1
     assert "error: minikube is not installed" in done.stderr and "https://minikube.sigs.k8s.io" in done.stderr

@@ -7,13 +7,9 @@ every check would otherwise get its answers from the local gunicorn instead of t
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
-from service import ROOT, run_notebook
+from service import run_k8s_up, run_notebook
 from spamcheck.tooling import portforward
 from spamcheck.tooling.engines import kubectl_available
 from spamcheck.tooling.localserver import free_port
@@ -30,14 +26,7 @@ def test_a_free_port_is_free():
 
 
 def test_k8s_up_stops_when_the_port_is_taken_and_names_the_holder(local_server):
-    done = subprocess.run(
-        ["bash", "scripts/k8s-up.sh"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "PORT": str(local_server.port), "PYTHON": sys.executable},
-    )
+    done = run_k8s_up(local_server.port)
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"127.0.0.1:{local_server.port} is already in use by pid {local_server.process.pid}" in done.stderr
     assert "gunicorn" in done.stderr and "Ctrl-C" in done.stderr and "PORT=5001" in done.stderr

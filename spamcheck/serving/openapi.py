@@ -29,22 +29,14 @@ def _errors(*codes: int) -> dict:
     return {str(code): _json(ERROR, reasons[code]) for code in codes}
 
 
+def _path_parameter(name: str, description: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}, "description": description}
+
+
 def _inference_protocol_paths(limits: Limits) -> dict:
     """The Open Inference Protocol V2 routes (spamcheck.serving.inference_protocol)."""
-    name = {
-        "name": "name",
-        "in": "path",
-        "required": True,
-        "schema": {"type": "string"},
-        "description": "the model's name: spamcheck",
-    }
-    version = {
-        "name": "version",
-        "in": "path",
-        "required": True,
-        "schema": {"type": "string"},
-        "description": "the model version (GET /v2/models/spamcheck lists it)",
-    }
+    name = _path_parameter("name", "the model's name: spamcheck")
+    version = _path_parameter("version", "the model version (GET /v2/models/spamcheck lists it)")
     tensor_request = {
         "type": "object",
         "required": ["inputs"],
