@@ -120,9 +120,13 @@ lint: $(STAMP) $(ACTIONLINT) ## ruff check and ruff format --check (Python and n
 lab: $(STAMP) ## open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks/
 
-test: data models/model_card.json ## the whole suite: pytest, every notebook with papermill, nbval on every notebook
+# Two processes (pytest-xdist); each file, so each notebook, stays in one (see conftest.py).
+# TEST_PROCESSES=0 runs everything in this one.
+TEST_PROCESSES ?= 2
+test: data models/model_card.json ## the whole suite: pytest, nbval on every notebook, on 2 processes
 	$(BIN)/python -m pytest tests $(NOTEBOOKS) --nbval --nbval-current-env \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:randomly $(PYTEST_ARGS)
+		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:randomly \
+		-n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
 # The inner loop leaves out the slow layers; .ci/run's Python 3.13 run keeps the drills in.
 FAST_MARKERS ?= not container and not notebooks and not drills

@@ -1,33 +1,37 @@
 """Repository-wide pytest hooks: skip or fail notebook cells whose tool is missing, give nbval the
-parameters that keep it out of models/, serve the model for notebook 06 under nbval, and print the
-measurements tests record at the end of the run."""
+parameters that keep it out of models/ and off port 5000, serve the model for notebook 06 under
+nbval, and print the measurements tests record at the end of the run.
+
+`make test` runs on 2 processes (pytest-xdist, --dist loadfile: each file, so each notebook, stays
+in one process, in order). Nothing two files do at once may collide: every server and container
+takes a free port of 127.0.0.1, except the article's Pod under `podman kube play`, which alone
+publishes port 5000; image builds take a lock (tests/conftest.py).
+"""
 
 from __future__ import annotations
 
 import os
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from spamcheck.paths import ROOT
+from spamcheck.paths import BUILD_DIR, ROOT
 from spamcheck.tooling.engines import unmet_requirement
-from spamcheck.tooling.localserver import Gunicorn
+from spamcheck.tooling.localserver import Gunicorn, free_port
 
-# Notebook 06 tests a running service at http://127.0.0.1:5000 (its default base_url). Under
-# nbval, if nothing answers there, a real gunicorn with models/ is started for it.
-SERVICE_NOTEBOOK, SERVICE_PORT = "06_test_deployment.ipynb", 5000
+# Notebook 06 tests a running service (its base_url). Under nbval, a real gunicorn with models/ is
+# started for it on a free port.
+SERVICE_NOTEBOOK = "06_test_deployment.ipynb"
 SERVER = pytest.StashKey[Gunicorn]()
-# Parameters nbval runs a notebook with, as papermill's -p would (the stored outputs stay valid).
-NBVAL_PARAMETERS = {"02_train_evaluate.ipynb": {"output_dir": "../build/nbval-models"}}
+# Parameters nbval runs notebooks with, as papermill's -p would (the stored outputs stay valid).
+NBVAL_PARAMETERS = {
+    "02_train_evaluate.ipynb": lambda config: {"output_dir": "../build/nbval-models"},
+    "04_docker.ipynb": lambda config: {"host_port": free_port(), "container_name": f"spamcheck-nbval-{os.getpid()}"},
+    SERVICE_NOTEBOOK: lambda config: {"base_url": service(config).url},
+}
 
 # CI sets this so that a missing container engine fails the run instead of skipping its checks.
 REQUIRE_CONTAINERS = os.environ.get("SPAMCHECK_REQUIRE_CONTAINERS") == "1"
-MEASUREMENTS = pytest.StashKey[list]()
-
-
-def pytest_configure(config):
-    config.stash[MEASUREMENTS] = []
 
 
 def missing_tool(reason: str, requirement: str = "requires-docker"):
@@ -37,12 +41,11 @@ def missing_tool(reason: str, requirement: str = "requires-docker"):
     pytest.skip(f"SKIPPED, TOOL MISSING: {reason}")
 
 
-def service_answers(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2):
-            return True
-    except OSError:
-        return False
+def service(config) -> Gunicorn:
+    if SERVER not in config.stash:
+        BUILD_DIR.mkdir(exist_ok=True)
+        config.stash[SERVER] = Gunicorn(ROOT / "models", BUILD_DIR / f"nbval-service-{os.getpid()}.log")
+    return config.stash[SERVER]
 
 
 def pytest_runtest_setup(item):
@@ -55,15 +58,10 @@ def pytest_runtest_setup(item):
         missing_tool(reason, reason.split(":")[0])
     overrides = NBVAL_PARAMETERS.get(Path(item.path).name)
     if overrides and "parameters" in tags and "set by conftest.py for nbval" not in cell.source:
-        # what `papermill -p` would do: tests never write into the checkout's models/
+        # what `papermill -p` would do: tests never write into the checkout's models/ or use port 5000
         cell.source += "".join(
-            f"\n{name} = {value!r}  # set by conftest.py for nbval" for name, value in overrides.items()
+            f"\n{name} = {value!r}  # set by conftest.py for nbval" for name, value in overrides(item.config).items()
         )
-    if Path(item.path).name == SERVICE_NOTEBOOK and SERVER not in item.config.stash:
-        if not service_answers(SERVICE_PORT):
-            log = ROOT / "build" / "nbval-service.log"
-            log.parent.mkdir(exist_ok=True)
-            item.config.stash[SERVER] = Gunicorn(ROOT / "models", log, port=SERVICE_PORT)
 
 
 def pytest_sessionfinish(session):
@@ -80,12 +78,21 @@ def missing_tool_fixture():
 
 @pytest.fixture
 def record(request):
-    """record("image size", "514 MB"): shown in the summary at the end of the run."""
-    return lambda name, value: request.config.stash[MEASUREMENTS].append((name, value))
+    """record("image size", "514 MB"): shown in the summary at the end of the run (kept in the
+    test's user_properties, which pytest-xdist sends back from its worker processes)."""
+    return lambda name, value: request.node.user_properties.append(("measurement", f"{name}: {value}"))
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    if config.stash[MEASUREMENTS]:
+    lines = [
+        value
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) == "call"
+        for key, value in getattr(report, "user_properties", [])
+        if key == "measurement"
+    ]
+    if lines:
         terminalreporter.section("measurements")
-        for name, value in config.stash[MEASUREMENTS]:
-            terminalreporter.write_line(f"{name}: {value}")
+        for line in lines:
+            terminalreporter.write_line(line)

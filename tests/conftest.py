@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import subprocess
 import time
 
@@ -65,13 +66,16 @@ def engine(missing_tool):
 def image(engine):
     """`make image`: the real target, with the model in models/. Returns (name, build seconds)."""
     started = time.monotonic()
-    done = subprocess.run(
-        ["make", "--no-print-directory", "image", f"IMAGE={IMAGE}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
+    (ROOT / "build").mkdir(exist_ok=True)
+    with open(ROOT / "build" / ".image.lock", "w") as lock:  # one build at a time across test processes
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = subprocess.run(
+            ["make", "--no-print-directory", "image", f"IMAGE={IMAGE}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return IMAGE, time.monotonic() - started
 

@@ -18,14 +18,14 @@ HAM = "Hey, are we still on for lunch tomorrow?"
 SPAM = "URGENT! You have WON a £1000 prize. Call 09061701461 to claim"
 
 
-def run_notebook(name: str, parameters: dict) -> subprocess.CompletedProcess:
-    """Execute notebooks/NAME with papermill (scripts/run_notebooks.py) into build/executed/."""
+def run_notebook(name: str, parameters: dict, out=EXECUTED) -> subprocess.CompletedProcess:
+    """Execute notebooks/NAME with papermill (scripts/run_notebooks.py) into ``out``."""
     command = [
         sys.executable,
         "scripts/run_notebooks.py",
         f"notebooks/{name}",
         "--out",
-        str(EXECUTED),
+        str(out),
         "--timeout",
         "600",
     ]

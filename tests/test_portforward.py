@@ -46,8 +46,8 @@ def test_an_answer_from_the_local_server_is_not_the_pod(local_server):
 
 
 @pytest.mark.notebooks
-def test_notebook_06_refuses_an_answer_from_another_host(local_server):
-    done = run_notebook("06_test_deployment.ipynb", {"base_url": local_server.url, "expect_host": "demov1"})
+def test_notebook_06_refuses_an_answer_from_another_host(local_server, tmp_path):
+    done = run_notebook("06_test_deployment.ipynb", {"base_url": local_server.url, "expect_host": "demov1"}, tmp_path)
     assert done.returncode != 0
     assert "not 'demov1'" in done.stderr
 
