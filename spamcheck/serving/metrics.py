@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -41,7 +42,7 @@ MODEL_INFO = Gauge(
 
 
 def count_messages(labels) -> None:
-    spam = int(sum(int(label) for label in labels))
+    spam = int(np.count_nonzero(labels))  # in C: a batch holds up to 1,000 labels
     if spam:
         MESSAGES.labels("spam").inc(spam)
     if len(labels) - spam:

@@ -301,8 +301,9 @@ def graceful_stop_container(engine, image, connections=8, before_signal=2.0, sto
                 [engine, "inspect", name, "--format", "{{.State.ExitCode}}"], capture_output=True, text=True, check=True
             ).stdout.strip()
         )
-        logs = subprocess.run([engine, "logs", name], capture_output=True, text=True).stdout
-        logs += subprocess.run([engine, "logs", name], capture_output=True, text=True).stderr
+        logs = subprocess.run(
+            [engine, "logs", name], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        ).stdout
     finally:
         subprocess.run([engine, "rm", "-f", name], capture_output=True)
     return _stop_report(
