@@ -32,14 +32,14 @@ def messages(data_file):
 
 @pytest.fixture(scope="session")
 def model_dir(messages, tmp_path_factory):
-    """The default model (svm) trained on every message and exported as the notebook does."""
+    """The default model trained on every message and exported as the notebook does."""
     directory = tmp_path_factory.mktemp("models")
-    pipeline = models.build("svm").fit(messages["text"], messages["y"])
+    pipeline = models.build(models.DEFAULT_KIND).fit(messages["text"], messages["y"])
     placeholder = {"accuracy": 0.0}  # metrics are the notebook's job; the files are what matter here
     export_model(
         pipeline,
-        "svm",
-        models.DESCRIPTIONS["svm"],
+        models.DEFAULT_KIND,
+        models.DESCRIPTIONS[models.DEFAULT_KIND],
         {"cv": placeholder},
         directory,
         n_messages=len(messages),

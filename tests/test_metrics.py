@@ -12,6 +12,7 @@ from test_server import call
 
 from service import HAM, SPAM
 from spamcheck.tooling.localserver import Gunicorn
+from spamcheck.training import models
 
 
 def scrape(url) -> dict[tuple, float]:
@@ -60,7 +61,7 @@ def test_counts_add_up_exactly_across_two_workers(server, spam_model):
     assert value("spamcheck_messages_scored_total", label="spam") == article + batches
     assert value("spamcheck_messages_scored_total", label="ham") == 2 * batches
     assert value("spamcheck_http_requests_in_flight") == 1  # the scrape itself
-    assert value("spamcheck_model_info", model_version=spam_model.version, kind="svm") == 1
+    assert value("spamcheck_model_info", model_version=spam_model.version, kind=models.DEFAULT_KIND) == 1
     # both workers answered: each wrote its own file of counts, and the sums above cover both
     workers = {path.stem.rsplit("_", 1)[1] for path in server.metrics_dir.glob("counter_*.db")}
     assert len(workers) >= 2, workers

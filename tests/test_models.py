@@ -17,12 +17,13 @@ def small(messages):
 
 @pytest.mark.parametrize("kind", models.CANDIDATES)
 def test_every_candidate_trains_and_predicts(kind, small):
-    pipeline = models.build(kind).fit(small["text"], small["y"])
-    labels = pipeline.predict(["free prize call now", "see you at lunch"])
-    probabilities = pipeline.predict_proba(["free prize call now"])[:, 1]
+    fitted = models.build(kind).fit(small["text"], small["y"])
+    labels = fitted.predict(["free prize call now", "see you at lunch"])
+    probabilities = fitted.predict_proba(["free prize call now"])[:, 1]
     assert set(labels) <= {0, 1}
     assert 0.0 <= probabilities[0] <= 1.0
     # the two halves saved as feature.pkl and model.pkl
+    pipeline = models.servable(fitted)
     assert hasattr(pipeline.named_steps["features"], "transform")
     assert hasattr(pipeline.named_steps["classifier"], "predict_proba")
 

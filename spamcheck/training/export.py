@@ -16,7 +16,7 @@ import sklearn
 
 from spamcheck.paths import sha256_bytes, write_atomically
 from spamcheck.serving.artifacts import CARD_FILE, FEATURE_FILE, MODEL_FILE
-from spamcheck.training import data
+from spamcheck.training import data, models
 
 
 def _plain_params(pipeline) -> dict:
@@ -46,9 +46,12 @@ def export_model(
 ) -> dict:
     """Write the fitted pipeline's two halves and a model card; return the card.
 
-    ``metrics`` maps a protocol (``cv``, ``paper``) to its metric dict; the card stores them flat
+    ``pipeline`` is a fitted candidate (for ``svm_selected``, its winner is saved and the card
+    records what the inner selection chose). ``metrics`` maps a protocol (``cv``, ``paper``) to its metric dict; the card stores them flat
     as ``cv_accuracy``, ``paper_mcc`` and so on. ``behaviour`` holds the behaviour tests' pass rates.
     """
+    selected = getattr(pipeline, "best_params_", None)
+    pipeline = models.servable(pipeline)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {FEATURE_FILE: pipeline.named_steps["features"], MODEL_FILE: pipeline.named_steps["classifier"]}
@@ -63,6 +66,7 @@ def export_model(
         "description": description,
         "labels": {"0": "ham", "1": "spam"},
         "params": _plain_params(pipeline),
+        "selected_params": {name: list(v) if isinstance(v, tuple) else v for name, v in (selected or {}).items()},
         **{
             f"{protocol}_{name}": round(value, 6)
             for protocol, values in metrics.items()
