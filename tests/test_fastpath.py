@@ -24,6 +24,27 @@ def test_fast_path_equals_scikit_learn_on_every_message(spam_model, messages):
     np.testing.assert_allclose(probabilities, expected_probabilities, rtol=0, atol=1e-12)
 
 
+def test_each_vectorizer_finds_the_columns_scikit_learn_finds(spam_model, messages):
+    # the rewritten analyzers (word n-grams; char_wb n-grams cached per word) against scikit-learn's own
+    vectorizers = [vec for _, vec in spam_model.features.transformer_list]
+    texts = list(messages["text"]) + EDGE_CASES
+    for vectorizer, columns_of, offset in zip(vectorizers, spam_model.fast.finders, spam_model.fast.offsets):
+        analyze, vocabulary = vectorizer.build_analyzer(), vectorizer.vocabulary_
+        for text in texts:
+            expected = sorted(vocabulary[g] + offset for g in analyze(text) if g in vocabulary)
+            assert sorted(columns_of(text)) == expected, (vectorizer.analyzer, text)
+
+
+def test_one_message_at_a_time_equals_scikit_learn(spam_model, messages):
+    # a single text takes its own shorter path (what /predict uses): every 5th message and the edge cases
+    texts = list(messages["text"].iloc[::5]) + EDGE_CASES
+    expected = spam_model.classifier.predict_proba(spam_model.features.transform(texts))[:, 1]
+    one_by_one = np.concatenate([spam_model.fast.predict_proba([text]) for text in texts])
+    np.testing.assert_allclose(one_by_one, expected, rtol=0, atol=1e-12)
+    labels = np.concatenate([spam_model.fast.predict([text])[0] for text in texts])
+    np.testing.assert_array_equal(labels, spam_model.classifier.predict(spam_model.features.transform(texts)))
+
+
 def test_fast_path_handles_one_message_and_an_empty_batch(spam_model):
     labels, probabilities = spam_model.fast.predict(["WIN a FREE prize, call now"])
     assert labels.shape == probabilities.shape == (1,)
