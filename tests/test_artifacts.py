@@ -24,6 +24,9 @@ def test_artifacts_load_and_predict(model_dir):
 def test_card_records_hashes_versions_and_data(model_dir):
     card = json.loads((model_dir / "model_card.json").read_text())
     assert card["kind"] == models.DEFAULT_KIND and card["model_version"].startswith(f"{models.DEFAULT_KIND}-")
+    # what the nested selection chose is what was saved
+    assert card["selected_params"]["threshold"] == card["params"]["classifier__threshold"]
+    assert card["selected_params"]["min_df"] == card["params"]["features__chars__min_df"]
     assert card["data_sha256"] == "7d039a24a6083ed9ef0f806ebad56bbb976e3aeb8de05669173bfdc4996c239d"
     for name in ("feature.pkl", "model.pkl"):
         assert card["artifacts"][name]["sha256"] == sha256_bytes((model_dir / name).read_bytes())

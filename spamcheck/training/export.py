@@ -47,8 +47,9 @@ def export_model(
     """Write the fitted pipeline's two halves and a model card; return the card.
 
     ``pipeline`` is a fitted candidate (for ``svm_selected``, its winner is saved and the card
-    records what the inner selection chose). ``metrics`` maps a protocol (``cv``, ``paper``) to its metric dict; the card stores them flat
-    as ``cv_accuracy``, ``paper_mcc`` and so on. ``behaviour`` holds the behaviour tests' pass rates.
+    records what the inner selection chose as ``selected_params``). ``metrics`` maps a protocol
+    (``cv``, ``paper``) to its metric dict; the card stores them flat as ``cv_accuracy``,
+    ``paper_mcc`` and so on. ``behaviour`` holds the behaviour tests' pass rates.
     """
     selected = getattr(pipeline, "best_params_", None)
     pipeline = models.servable(pipeline)

@@ -1,7 +1,8 @@
 """The candidate models: the article's, and stronger ones.
 
-Every candidate is a two-step Pipeline ``[("features", ...), ("classifier", ...)]`` so that the
-two halves can be saved as the article's ``feature.pkl`` and ``model.pkl``.
+Every candidate is, or (``svm_selected``) once fitted holds, a two-step Pipeline
+``[("features", ...), ("classifier", ...)]`` so that the two halves can be saved as the article's
+``feature.pkl`` and ``model.pkl``; :func:`servable` returns it.
 """
 
 from __future__ import annotations
