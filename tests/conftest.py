@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import shutil
 import subprocess
 import time
 
@@ -31,21 +32,33 @@ def messages(data_file):
 
 
 @pytest.fixture(scope="session")
-def model_dir(messages, tmp_path_factory):
-    """The default model trained on every message and exported as the notebook does."""
-    directory = tmp_path_factory.mktemp("models")
-    pipeline = models.build(models.DEFAULT_KIND).fit(messages["text"], messages["y"])
-    placeholder = {"accuracy": 0.0}  # metrics are the notebook's job; the files are what matter here
-    export_model(
-        pipeline,
-        models.DEFAULT_KIND,
-        models.DESCRIPTIONS[models.DEFAULT_KIND],
-        {"cv": placeholder},
-        directory,
-        n_messages=len(messages),
-        n_spam=int(messages["y"].sum()),
-        evaluation={},
-    )
+def model_dir(messages, testrun_uid):
+    """The default model trained on every message and exported as the notebook does.
+
+    Trained once per pytest run, under build/ (tests only read it; the tamper tests copy it): the
+    first test process to need it trains it under a lock, the other loads the same files.
+    """
+    runs = ROOT / "build" / "test-run-models"
+    directory = runs / testrun_uid
+    runs.mkdir(parents=True, exist_ok=True)
+    with open(runs / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (directory / artifacts.CARD_FILE).exists():  # written last: its presence means complete
+            for earlier in runs.iterdir():  # earlier runs' models
+                if earlier.is_dir():
+                    shutil.rmtree(earlier)
+            pipeline = models.build(models.DEFAULT_KIND).fit(messages["text"], messages["y"])
+            placeholder = {"accuracy": 0.0}  # metrics are the notebook's job; the files are what matter here
+            export_model(
+                pipeline,
+                models.DEFAULT_KIND,
+                models.DESCRIPTIONS[models.DEFAULT_KIND],
+                {"cv": placeholder},
+                directory,
+                n_messages=len(messages),
+                n_spam=int(messages["y"].sum()),
+                evaluation={},
+            )
     return directory
 
 
