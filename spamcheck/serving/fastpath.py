@@ -27,9 +27,10 @@ from scipy.special import expit
 _WHITE_SPACES = re.compile(r"\s\s+")  # what scikit-learn's char_wb analyzer collapses
 
 
-# Distinct words whose char_wb columns are kept per worker: a few MB, and real messages reuse a
-# small vocabulary, so nearly every word of a new message has been seen before.
-WORD_CACHE_SIZE = 50_000
+# Distinct words whose char_wb columns are kept per worker (at most about 10 MB; the least recently
+# used go first). Messages reuse a small vocabulary (the collection has 13,627 distinct
+# words), so nearly every word of a new message has been seen before.
+WORD_CACHE_SIZE = 20_000
 
 
 def _char_wb_grams(min_n: int, max_n: int):
