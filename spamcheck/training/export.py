@@ -67,7 +67,7 @@ def export_model(
         "description": description,
         "labels": {"0": "ham", "1": "spam"},
         "params": _plain_params(pipeline),
-        "selected_params": {name: list(v) if isinstance(v, tuple) else v for name, v in (selected or {}).items()},
+        "selected_params": selected or {},  # JSON writes its tuples as arrays
         **{
             f"{protocol}_{name}": round(value, 6)
             for protocol, values in metrics.items()
