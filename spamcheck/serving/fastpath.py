@@ -1,28 +1,34 @@
 """A serving fast path for the default model: TF-IDF words + chars and a calibrated linear SVM.
 
 Why: scikit-learn checks its inputs on every call (array validation, dataframe detection, joblib
-for the FeatureUnion), about 12 ms for one message, while the arithmetic takes well under 1 ms.
+for the FeatureUnion), about 5 ms for one message, while the arithmetic takes a few microseconds.
 A web service predicts one message per request, so those checks would be nearly all of its work.
 
 What: :class:`CompiledLinearModel` reads the *fitted* scikit-learn objects and evaluates the
 same formulas: the analyzers' n-grams (the same as scikit-learn's, written for speed, with each
 word's character n-grams cached), their vocabulary columns, counts, ``1 + log(tf)``, times IDF,
 L2 norm per vectorizer, the linear SVMs' decision values, each one's sigmoid calibration, their
-mean, and the threshold; vectorised over a whole batch, and with as few numpy calls as possible
-for one text. Nothing is re-learned. tests/test_fastpath.py checks both against scikit-learn on
-all 5,574 messages.
-Models of any other shape are served by scikit-learn itself (see ``artifacts.SpamModel``).
+mean, and the threshold. The arithmetic is one loop compiled to machine code by numba
+(:func:`_spam_probabilities`): under load, numpy's per-call overhead and cache misses cost far
+more than its arithmetic saves on a few hundred n-grams. Nothing is re-learned.
+tests/test_fastpath.py checks it against scikit-learn on all 5,574 messages, one at a time and in
+one batch. Models of any other shape are served by scikit-learn itself (see ``artifacts.SpamModel``).
 """
 
 from __future__ import annotations
 
+import os
 import re
-from collections import Counter
+import tempfile
 from functools import lru_cache
-from itertools import chain
 
 import numpy as np
-from scipy.special import expit
+
+# numba compiles the loop below on first import (about 2 s) and caches the machine code in this
+# directory, so later processes load it in a fraction of a second. /tmp, not the package's own
+# folder: the image and the Pod run with a read-only root filesystem.
+os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(tempfile.gettempdir(), "spamcheck-numba-cache"))
+import numba  # noqa: E402  (after the cache directory is set)
 
 _WHITE_SPACES = re.compile(r"\s\s+")  # what scikit-learn's char_wb analyzer collapses
 
@@ -31,6 +37,7 @@ _WHITE_SPACES = re.compile(r"\s\s+")  # what scikit-learn's char_wb analyzer col
 # used go first). Messages reuse a small vocabulary (the collection has 13,627 distinct
 # words), so nearly every word of a new message has been seen before.
 WORD_CACHE_SIZE = 20_000
+_NO_COLUMNS = np.empty(0, dtype=np.int64)
 
 
 def _char_wb_grams(min_n: int, max_n: int):
@@ -78,25 +85,25 @@ def _plain(vectorizer) -> bool:
 
 
 def _column_finder(vectorizer, offset: int):
-    """``text -> list of columns``, one per known n-gram occurrence (vocabulary column + ``offset``).
+    """``text -> list of int64 arrays``: together, one column per known n-gram occurrence
+    (vocabulary column + ``offset``).
 
     A char_wb n-gram never crosses a word boundary, so a text's columns are the sum of its words':
-    those of each distinct word are looked up once and cached (most of the work for a message is
-    then a few dictionary hits). Any other analyzer: scikit-learn's own, then the vocabulary.
+    those of each distinct word are looked up once and cached as an array (most of the work for a
+    message is then a few dictionary hits). Any other analyzer: scikit-learn's own, then the vocabulary.
     """
     get = {gram: column + offset for gram, column in vectorizer.vocabulary_.items()}.get
     if vectorizer.analyzer == "char_wb" and _plain(vectorizer):
         grams = _char_wb_grams(*vectorizer.ngram_range)
 
         @lru_cache(maxsize=WORD_CACHE_SIZE)
-        def word_columns(word: str) -> tuple[int, ...]:
-            return tuple(column for column in map(get, grams(word)) if column is not None)
+        def word_columns(word: str) -> np.ndarray:
+            return np.array([column for column in map(get, grams(word)) if column is not None], dtype=np.int64)
 
-        def columns(text: str) -> list[int]:
-            found = []
-            for word in _WHITE_SPACES.sub(" ", text.lower()).split():  # what char_wb splits on
-                found += word_columns(word)
-            return found
+        def columns(text: str) -> list[np.ndarray]:
+            return [
+                word_columns(word) for word in _WHITE_SPACES.sub(" ", text.lower()).split()
+            ]  # what char_wb splits on
 
         return columns
     if (
@@ -108,13 +115,46 @@ def _column_finder(vectorizer, offset: int):
         analyze = _word_grams(vectorizer)
     else:
         analyze = vectorizer.build_analyzer()
-    return lambda text: [column for column in map(get, analyze(text)) if column is not None]
+    return lambda text: [np.fromiter((c for c in map(get, analyze(text)) if c is not None), dtype=np.int64)]
 
 
-def _runs(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct values of a sorted array and where each run starts (np.unique, without its overhead)."""
-    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-    return ordered[starts], starts
+@numba.njit("f8[:](i8[:], i8[:], i8[:], f8[:], f8[:, ::1], f8[:])", cache=True, nogil=True)
+def _spam_probabilities(columns, bounds, part_ends, idf, slopes, bias):  # pragma: no cover (machine code)
+    """P(spam) for each text; text t's n-gram occurrences are ``columns[bounds[t]:bounds[t + 1]]``.
+
+    The features of part p (one vectorizer) are the columns below ``part_ends[p]``; ``slopes`` has
+    one row per feature and one column per calibrated SVM (its weights times its sigmoid's slope),
+    ``bias`` the matching ``slope * intercept + offset``: a * (w.x + c) + b == (a * w).x + (a * c + b).
+    """
+    n_texts, n_parts, n_svms = bounds.size - 1, part_ends.size, bias.size
+    probabilities = np.empty(n_texts)
+    sums = np.empty((n_parts, n_svms))  # per part: sum of tf-idf value * slope, for every SVM
+    squares = np.empty(n_parts)  # per part: sum of squared tf-idf values, for its L2 norm
+    for t in range(n_texts):
+        ordered = np.sort(columns[bounds[t] : bounds[t + 1]])  # equal columns side by side, parts in order
+        sums[:] = 0.0
+        squares[:] = 0.0
+        part, i, n = 0, 0, ordered.size
+        while i < n:
+            column, j = ordered[i], i + 1
+            while j < n and ordered[j] == column:
+                j += 1
+            while column >= part_ends[part]:
+                part += 1
+            value = (1.0 + np.log(j - i)) * idf[column]  # sublinear tf * idf
+            squares[part] += value * value
+            for m in range(n_svms):
+                sums[part, m] += value * slopes[column, m]
+            i = j
+        mean = 0.0
+        for m in range(n_svms):
+            z = bias[m]
+            for p in range(n_parts):
+                if squares[p] > 0.0:
+                    z += sums[p, m] / np.sqrt(squares[p])  # L2 norm per vectorizer
+            mean += 1.0 / (1.0 + np.exp(z))  # the sigmoid calibration: P(spam) = 1 / (1 + exp(a * f + b))
+        probabilities[t] = mean / n_svms
+    return probabilities
 
 
 class NotCompilable(TypeError):
@@ -171,68 +211,31 @@ class CompiledLinearModel:
         members, self.threshold = _calibrated_svms(classifier)
         self.offsets = np.cumsum([0] + [len(vec.vocabulary_) for vec in vectorizers])
         self.finders = [_column_finder(vec, int(offset)) for vec, offset in zip(vectorizers, self.offsets)]
-        self.idf = np.concatenate([vec.idf_ for vec in vectorizers])
-        # one column of weights per calibrated SVM, one row per feature (a row is read per n-gram)
-        self.weights = np.ascontiguousarray(np.vstack([m.estimator.coef_.ravel() for m in members]).T)
-        self.intercepts = np.array([m.estimator.intercept_[0] for m in members])
-        self.a = np.array([m.calibrators[0].a_ for m in members])
-        self.b = np.array([m.calibrators[0].b_ for m in members])
-        self.member_share = np.full(len(members), 1 / len(members))
-        # for one text: IDF and the calibrated SVMs' slopes side by side, one row per feature, so that a
-        # text's features are read in one gather; a * (w.x + c) + b == (a * w).x + (a * c + b)
-        self.one_table = np.column_stack([self.idf, self.weights * self.a])
-        self.one_bias = self.a * self.intercepts + self.b
-        if self.weights.shape[0] != self.offsets[-1]:
+        self.part_ends = self.offsets[1:].astype(np.int64)
+        self.idf = np.concatenate([vec.idf_ for vec in vectorizers]).astype(np.float64)
+        a = np.array([m.calibrators[0].a_ for m in members])
+        b = np.array([m.calibrators[0].b_ for m in members])
+        weights = np.vstack([m.estimator.coef_.ravel() for m in members]).T  # one row per feature
+        if weights.shape[0] != self.offsets[-1]:
             raise NotCompilable("the classifier's width does not match the features")
+        self.slopes = np.ascontiguousarray(weights * a, dtype=np.float64)
+        self.bias = a * np.array([m.estimator.intercept_[0] for m in members]) + b
+
+    def columns(self, text: str) -> np.ndarray:
+        """Every known n-gram occurrence of ``text`` as its feature column (in no particular order)."""
+        pieces = [piece for columns_of in self.finders for piece in columns_of(text)]
+        return np.concatenate(pieces) if pieces else _NO_COLUMNS
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         """P(spam) for each text (what ``classifier.predict_proba(features.transform(texts))[:, 1]`` gives)."""
-        if len(texts) == 1:
-            return self._one_proba(texts[0])
-        n_texts, n_parts, width = len(texts), len(self.finders), int(self.offsets[-1])
-        # every known n-gram occurrence as one integer: (document, part) segment * width + column
-        chunks = []
-        for part, columns_of in enumerate(self.finders):
-            found = [columns_of(text) for text in texts]
-            sizes = [len(f) for f in found]
-            columns = np.fromiter(chain.from_iterable(found), dtype=np.int64, count=sum(sizes))
-            segments = np.repeat(np.arange(part, n_texts * n_parts, n_parts, dtype=np.int64), sizes)
-            chunks.append(segments * width + columns)
-        keys = np.sort(np.concatenate(chunks))  # by document, then part, then column
-        decision = np.zeros((n_texts, self.weights.shape[1]))
-        if keys.size:
-            unique, starts = _runs(keys)
-            counts = np.diff(starts, append=keys.size)
-            segments, columns = np.divmod(unique, width)
-            values = (np.log(counts) + 1.0) * self.idf[columns]  # sublinear tf * idf
-            norms = np.sqrt(np.bincount(segments, values**2, minlength=n_texts * n_parts))
-            values /= norms[segments]  # l2 per vectorizer
-            # each document's sum of value * weights, for every SVM at once (rows are sorted by document)
-            documents = segments // n_parts
-            contributions = values[:, None] * self.weights[columns]
-            present, starts = _runs(documents)
-            decision[present] = np.add.reduceat(contributions, starts, axis=0)
-        decision += self.intercepts
-        return expit(-(decision * self.a + self.b)) @ self.member_share  # the members' mean
-
-    def _one_proba(self, text: str) -> np.ndarray:
-        """The same for one text, in far fewer numpy calls: what a web request needs."""
-        counts, ends = Counter(), []
-        for columns_of in self.finders:
-            counts.update(columns_of(text))
-            ends.append(len(counts))  # the parts' columns are disjoint, and a Counter keeps order
-        z = self.one_bias
-        if counts:
-            n = len(counts)
-            rows = self.one_table[np.fromiter(counts.keys(), dtype=np.intp, count=n)]
-            log_tf = np.log(np.fromiter(counts.values(), dtype=np.float64, count=n)) + 1.0
-            values = log_tf * rows[:, 0]  # sublinear tf * idf
-            # each part's rows: [start, end); an empty part has none and no norm
-            starts = [0, *ends[:-1]]
-            spans = [(start, end - start) for start, end in zip(starts, ends) if end > start]
-            norms = np.sqrt(np.add.reduceat(values * values, [start for start, _ in spans]))
-            z = (values / np.repeat(norms, [size for _, size in spans])) @ rows[:, 1:] + z  # l2 per vectorizer
-        return np.atleast_1d(expit(-z) @ self.member_share)
+        if len(texts) == 1:  # one web request: no second copy
+            columns = self.columns(texts[0])
+            bounds = np.array([0, columns.size], dtype=np.int64)
+        else:
+            found = [self.columns(text) for text in texts]
+            columns = np.concatenate(found) if found else _NO_COLUMNS
+            bounds = np.cumsum([0] + [f.size for f in found], dtype=np.int64)
+        return _spam_probabilities(columns, bounds, self.part_ends, self.idf, self.slopes, self.bias)
 
     def predict(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         probabilities = self.predict_proba(texts)
