@@ -101,9 +101,8 @@ def _column_finder(vectorizer, offset: int):
             return np.array([column for column in map(get, grams(word)) if column is not None], dtype=np.int64)
 
         def columns(text: str) -> list[np.ndarray]:
-            return [
-                word_columns(word) for word in _WHITE_SPACES.sub(" ", text.lower()).split()
-            ]  # what char_wb splits on
+            words = _WHITE_SPACES.sub(" ", text.lower()).split()  # what char_wb splits on
+            return [word_columns(word) for word in words]
 
         return columns
     if (
@@ -119,7 +118,7 @@ def _column_finder(vectorizer, offset: int):
 
 
 @numba.njit("f8[:](i8[:], i8[:], i8[:], f8[:], f8[:, ::1], f8[:])", cache=True, nogil=True)
-def _spam_probabilities(columns, bounds, part_ends, idf, slopes, bias):  # pragma: no cover (machine code)
+def _spam_probabilities(columns, bounds, part_ends, idf, slopes, bias):
     """P(spam) for each text; text t's n-gram occurrences are ``columns[bounds[t]:bounds[t + 1]]``.
 
     The features of part p (one vectorizer) are the columns below ``part_ends[p]``; ``slopes`` has
