@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from spamcheck.serving import artifacts
-from spamcheck.serving.fastpath import CompiledLinearModel, NotCompilable
+from spamcheck.serving.fastpath import CompiledLinearModel, NotCompilable, _Analyzers
 from spamcheck.training import models
 from spamcheck.training.export import export_model
 
@@ -24,20 +25,47 @@ def test_fast_path_equals_scikit_learn_on_every_message(spam_model, messages):
     np.testing.assert_allclose(probabilities, expected_probabilities, rtol=0, atol=1e-12)
 
 
-def test_each_vectorizer_finds_the_columns_scikit_learn_finds(spam_model, messages):
-    # the rewritten analyzers (word n-grams; char_wb n-grams cached per word) against scikit-learn's own
+def test_the_analyzers_find_the_columns_scikit_learn_finds(spam_model, messages):
+    # the rewritten analyzers (word n-grams and char_wb n-grams, cached per word) against scikit-learn's own
     vectorizers = [vec for _, vec in spam_model.features.transformer_list]
-    texts = list(messages["text"]) + EDGE_CASES
-    for vectorizer, columns_of, offset in zip(vectorizers, spam_model.fast.finders, spam_model.fast.offsets):
-        analyze, vocabulary = vectorizer.build_analyzer(), vectorizer.vocabulary_
-        for text in texts:
-            expected = sorted(vocabulary[g] + offset for g in analyze(text) if g in vocabulary)
-            found = np.concatenate(columns_of(text) or [np.empty(0, dtype=np.int64)])
-            assert sorted(found.tolist()) == expected, (vectorizer.analyzer, text)
+    for text in list(messages["text"]) + EDGE_CASES:
+        assert sorted(spam_model.fast.analyzers.columns(text).tolist()) == scikit_learn_columns(vectorizers, text), text
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"analyzer": "word", "ngram_range": (2, 3)},  # no unigrams: tokens only for the n-grams
+        {"analyzer": "word", "ngram_range": (1, 1)},  # no n-grams of two or more
+        {"analyzer": "word", "token_pattern": r"\S+"},  # not the default pattern: scikit-learn's analyzer
+        {"analyzer": "char", "ngram_range": (2, 3)},  # crosses spaces: scikit-learn's analyzer
+        {"analyzer": "char_wb", "ngram_range": (3, 3), "lowercase": False},  # not plain: scikit-learn's
+    ],
+)
+def test_analyzers_of_other_vectorizers_find_scikit_learns_columns(settings, messages):
+    texts = list(messages["text"].iloc[:300]) + EDGE_CASES
+    vectorizers = [
+        TfidfVectorizer(**settings).fit(messages["text"].iloc[:1000]),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)).fit(messages["text"].iloc[:1000]),
+    ]
+    offsets = np.cumsum([0] + [len(vec.vocabulary_) for vec in vectorizers])
+    analyzers = _Analyzers(vectorizers, offsets)
+    for text in texts:
+        assert sorted(analyzers.columns(text).tolist()) == scikit_learn_columns(vectorizers, text), text
+
+
+def scikit_learn_columns(vectorizers, text) -> list[int]:
+    """Each known n-gram occurrence's column in the union of the vectorizers, sorted."""
+    found, offset = [], 0
+    for vectorizer in vectorizers:
+        vocabulary = vectorizer.vocabulary_
+        found += [vocabulary[g] + offset for g in vectorizer.build_analyzer()(text) if g in vocabulary]
+        offset += len(vocabulary)
+    return sorted(found)
 
 
 def test_one_message_at_a_time_equals_scikit_learn(spam_model, messages):
-    # a single text skips the batch's concatenation (what /predict uses): every 5th message and the edge cases
+    # one text at a time (what /predict sends): every 5th message and the edge cases
     texts = list(messages["text"].iloc[::5]) + EDGE_CASES
     expected = spam_model.classifier.predict_proba(spam_model.features.transform(texts))[:, 1]
     one_by_one = np.concatenate([spam_model.fast.predict_proba([text]) for text in texts])

@@ -59,22 +59,6 @@ def _char_wb_grams(min_n: int, max_n: int):
     return grams
 
 
-def _word_grams(vectorizer):
-    """scikit-learn's ``word`` analyzer for a plain vectorizer (no tokenizer or stop words): the
-    token pattern's matches in the lowercased text, then its word n-grams joined by one space."""
-    tokens_of = re.compile(vectorizer.token_pattern).findall
-    min_n, max_n = vectorizer.ngram_range
-
-    def grams(text: str) -> list[str]:
-        tokens = tokens_of(text.lower())
-        out = list(tokens) if min_n == 1 else []
-        for n in range(max(min_n, 2), min(max_n, len(tokens)) + 1):
-            out += [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
-        return out
-
-    return grams
-
-
 def _plain(vectorizer) -> bool:
     return (
         vectorizer.input == "content"
@@ -84,37 +68,71 @@ def _plain(vectorizer) -> bool:
     )
 
 
-def _column_finder(vectorizer, offset: int):
-    """``text -> list of int64 arrays``: together, one column per known n-gram occurrence
-    (vocabulary column + ``offset``).
+# scikit-learn's default token pattern: runs of two or more word characters. Whitespace is never a
+# word character, so a text's tokens are its whitespace-separated words' tokens, in order.
+DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+_tokens_of = re.compile(DEFAULT_TOKEN_PATTERN).findall
 
-    A char_wb n-gram never crosses a word boundary, so a text's columns are the sum of its words':
-    those of each distinct word are looked up once and cached as an array (most of the work for a
-    message is then a few dictionary hits). Any other analyzer: scikit-learn's own, then the vocabulary.
+
+def _token_ngrams(get, min_n: int, max_n: int):
+    """``tokens -> columns`` of the word n-grams for n in [min_n, max_n], n >= 2 (joined by one space)."""
+
+    def columns(tokens: list[str]) -> list[int]:
+        found = []
+        for n in range(min_n, min(max_n, len(tokens)) + 1):
+            grams = [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+            found += [column for column in map(get, grams) if column is not None]
+        return found
+
+    return columns
+
+
+class _Analyzers:
+    """scikit-learn's analyzers for all the vectorizers, rewritten to work a word at a time.
+
+    A char_wb n-gram never crosses a space, and neither does a token of the default pattern, so most
+    of a text's columns are the sum of its words': each distinct (lowercased, whitespace-separated)
+    word's columns and tokens are looked up once and cached. Only the word n-grams of two or more
+    tokens are looked up per text; a vectorizer of any other kind uses scikit-learn's own analyzer.
     """
-    get = {gram: column + offset for gram, column in vectorizer.vocabulary_.items()}.get
-    if vectorizer.analyzer == "char_wb" and _plain(vectorizer):
-        grams = _char_wb_grams(*vectorizer.ngram_range)
 
-        @lru_cache(maxsize=WORD_CACHE_SIZE)
-        def word_columns(word: str) -> np.ndarray:
-            return np.array([column for column in map(get, grams(word)) if column is not None], dtype=np.int64)
+    def __init__(self, vectorizers, offsets):
+        self.of_word, self.of_tokens, self.of_text = [], [], []
+        for vectorizer, offset in zip(vectorizers, offsets):
+            get = {gram: int(column + offset) for gram, column in vectorizer.vocabulary_.items()}.get
+            min_n, max_n = vectorizer.ngram_range
+            if vectorizer.analyzer == "char_wb" and _plain(vectorizer):
+                self.of_word.append(lambda word, grams=_char_wb_grams(min_n, max_n), get=get: map(get, grams(word)))
+            elif (
+                vectorizer.analyzer == "word"
+                and _plain(vectorizer)
+                and vectorizer.tokenizer is None
+                and vectorizer.stop_words is None
+                and vectorizer.token_pattern == DEFAULT_TOKEN_PATTERN
+            ):
+                if min_n == 1:
+                    self.of_word.append(lambda word, get=get: map(get, _tokens_of(word)))
+                if max_n >= 2:
+                    self.of_tokens.append(_token_ngrams(get, max(min_n, 2), max_n))
+            else:
+                self.of_text.append(lambda text, analyze=vectorizer.build_analyzer(), get=get: map(get, analyze(text)))
+        self.word = lru_cache(maxsize=WORD_CACHE_SIZE)(self._word)
 
-        def columns(text: str) -> list[np.ndarray]:
-            words = _WHITE_SPACES.sub(" ", text.lower()).split()  # what char_wb splits on
-            return [word_columns(word) for word in words]
+    def _word(self, word: str) -> tuple[tuple[str, ...], np.ndarray]:
+        """One word's tokens (if a vectorizer needs them) and its columns in every per-word vectorizer."""
+        found = [column for columns in self.of_word for column in columns(word) if column is not None]
+        return (tuple(_tokens_of(word)) if self.of_tokens else ()), np.array(found, dtype=np.int64)
 
-        return columns
-    if (
-        vectorizer.analyzer == "word"
-        and _plain(vectorizer)
-        and vectorizer.tokenizer is None
-        and vectorizer.stop_words is None
-    ):
-        analyze = _word_grams(vectorizer)
-    else:
-        analyze = vectorizer.build_analyzer()
-    return lambda text: [np.fromiter((c for c in map(get, analyze(text)) if c is not None), dtype=np.int64)]
+    def columns(self, text: str) -> np.ndarray:
+        """Every known n-gram occurrence of ``text`` as its feature column (in no particular order)."""
+        words = [self.word(word) for word in _WHITE_SPACES.sub(" ", text.lower()).split()]  # char_wb's split
+        pieces = [columns for _, columns in words]
+        if self.of_tokens:
+            tokens = [token for its_tokens, _ in words for token in its_tokens]
+            pieces.append(np.array([c for columns in self.of_tokens for c in columns(tokens)], dtype=np.int64))
+        for columns in self.of_text:
+            pieces.append(np.array([c for c in columns(text) if c is not None], dtype=np.int64))
+        return np.concatenate(pieces) if pieces else _NO_COLUMNS
 
 
 @numba.njit("f8[:](i8[:], i8[:], i8[:], f8[:], f8[:, ::1], f8[:])", cache=True, nogil=True)
@@ -209,7 +227,7 @@ class CompiledLinearModel:
         vectorizers = _vectorizers(features)
         members, self.threshold = _calibrated_svms(classifier)
         self.offsets = np.cumsum([0] + [len(vec.vocabulary_) for vec in vectorizers])
-        self.finders = [_column_finder(vec, int(offset)) for vec, offset in zip(vectorizers, self.offsets)]
+        self.analyzers = _Analyzers(vectorizers, self.offsets)
         self.part_ends = self.offsets[1:].astype(np.int64)
         self.idf = np.concatenate([vec.idf_ for vec in vectorizers]).astype(np.float64)
         a = np.array([m.calibrators[0].a_ for m in members])
@@ -220,18 +238,13 @@ class CompiledLinearModel:
         self.slopes = np.ascontiguousarray(weights * a, dtype=np.float64)
         self.bias = a * np.array([m.estimator.intercept_[0] for m in members]) + b
 
-    def columns(self, text: str) -> np.ndarray:
-        """Every known n-gram occurrence of ``text`` as its feature column (in no particular order)."""
-        pieces = [piece for columns_of in self.finders for piece in columns_of(text)]
-        return np.concatenate(pieces) if pieces else _NO_COLUMNS
-
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         """P(spam) for each text (what ``classifier.predict_proba(features.transform(texts))[:, 1]`` gives)."""
         if len(texts) == 1:  # one web request: no second copy
-            columns = self.columns(texts[0])
+            columns = self.analyzers.columns(texts[0])
             bounds = np.array([0, columns.size], dtype=np.int64)
         else:
-            found = [self.columns(text) for text in texts]
+            found = [self.analyzers.columns(text) for text in texts]
             columns = np.concatenate(found) if found else _NO_COLUMNS
             bounds = np.cumsum([0] + [f.size for f in found], dtype=np.int64)
         return _spam_probabilities(columns, bounds, self.part_ends, self.idf, self.slopes, self.bias)
