@@ -17,18 +17,11 @@ one batch. Models of any other shape are served by scikit-learn itself (see ``ar
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from functools import lru_cache
 
+import numba
 import numpy as np
-
-# numba compiles the loop below on first import (about 2 s) and caches the machine code in this
-# directory, so later processes load it in a fraction of a second. /tmp, not the package's own
-# folder: the image and the Pod run with a read-only root filesystem.
-os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(tempfile.gettempdir(), "spamcheck-numba-cache"))
-import numba  # noqa: E402  (after the cache directory is set)
 
 _WHITE_SPACES = re.compile(r"\s\s+")  # what scikit-learn's char_wb analyzer collapses
 
@@ -97,12 +90,14 @@ class _Analyzers:
     """
 
     def __init__(self, vectorizers, offsets):
+        # of_word: (word, its tokens) -> columns, cached per word; of_tokens: the text's tokens -> columns
         self.of_word, self.of_tokens, self.of_text = [], [], []
+        self.needs_tokens = False
         for vectorizer, offset in zip(vectorizers, offsets):
             get = {gram: int(column + offset) for gram, column in vectorizer.vocabulary_.items()}.get
             min_n, max_n = vectorizer.ngram_range
             if vectorizer.analyzer == "char_wb" and _plain(vectorizer):
-                self.of_word.append(lambda word, grams=_char_wb_grams(min_n, max_n), get=get: map(get, grams(word)))
+                self.of_word.append(lambda word, _, grams=_char_wb_grams(min_n, max_n), get=get: map(get, grams(word)))
             elif (
                 vectorizer.analyzer == "word"
                 and _plain(vectorizer)
@@ -110,8 +105,9 @@ class _Analyzers:
                 and vectorizer.stop_words is None
                 and vectorizer.token_pattern == DEFAULT_TOKEN_PATTERN
             ):
+                self.needs_tokens = True
                 if min_n == 1:
-                    self.of_word.append(lambda word, get=get: map(get, _tokens_of(word)))
+                    self.of_word.append(lambda _, tokens, get=get: map(get, tokens))
                 if max_n >= 2:
                     self.of_tokens.append(_token_ngrams(get, max(min_n, 2), max_n))
             else:
@@ -120,8 +116,9 @@ class _Analyzers:
 
     def _word(self, word: str) -> tuple[tuple[str, ...], np.ndarray]:
         """One word's tokens (if a vectorizer needs them) and its columns in every per-word vectorizer."""
-        found = [column for columns in self.of_word for column in columns(word) if column is not None]
-        return (tuple(_tokens_of(word)) if self.of_tokens else ()), np.array(found, dtype=np.int64)
+        tokens = tuple(_tokens_of(word)) if self.needs_tokens else ()
+        found = [column for columns in self.of_word for column in columns(word, tokens) if column is not None]
+        return tokens, np.array(found, dtype=np.int64)
 
     def columns(self, text: str) -> np.ndarray:
         """Every known n-gram occurrence of ``text`` as its feature column (in no particular order)."""
@@ -135,6 +132,8 @@ class _Analyzers:
         return np.concatenate(pieces) if pieces else _NO_COLUMNS
 
 
+# Compiled at the first import (about 2 s) and cached: in __pycache__ beside this file, or in
+# $NUMBA_CACHE_DIR (the image sets /tmp, since its root filesystem is read-only).
 @numba.njit("f8[:](i8[:], i8[:], i8[:], f8[:], f8[:, ::1], f8[:])", cache=True, nogil=True)
 def _spam_probabilities(columns, bounds, part_ends, idf, slopes, bias):
     """P(spam) for each text; text t's n-gram occurrences are ``columns[bounds[t]:bounds[t + 1]]``.
@@ -226,14 +225,13 @@ class CompiledLinearModel:
     def __init__(self, features, classifier):
         vectorizers = _vectorizers(features)
         members, self.threshold = _calibrated_svms(classifier)
-        self.offsets = np.cumsum([0] + [len(vec.vocabulary_) for vec in vectorizers])
-        self.analyzers = _Analyzers(vectorizers, self.offsets)
-        self.part_ends = self.offsets[1:].astype(np.int64)
+        self.part_ends = np.cumsum([len(vec.vocabulary_) for vec in vectorizers], dtype=np.int64)
+        self.analyzers = _Analyzers(vectorizers, offsets=[0, *self.part_ends[:-1]])
         self.idf = np.concatenate([vec.idf_ for vec in vectorizers]).astype(np.float64)
         a = np.array([m.calibrators[0].a_ for m in members])
         b = np.array([m.calibrators[0].b_ for m in members])
         weights = np.vstack([m.estimator.coef_.ravel() for m in members]).T  # one row per feature
-        if weights.shape[0] != self.offsets[-1]:
+        if weights.shape[0] != self.part_ends[-1]:
             raise NotCompilable("the classifier's width does not match the features")
         self.slopes = np.ascontiguousarray(weights * a, dtype=np.float64)
         self.bias = a * np.array([m.estimator.intercept_[0] for m in members]) + b
