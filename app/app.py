@@ -71,7 +71,7 @@ def hello():
 def predict():
     texts = texts_from_article_request(request, service().limits)
     labels, _ = service().predict(texts)
-    return Response(",".join(map(str, labels.tolist())), mimetype="text/plain")  # 0 = ham, 1 = spam
+    return Response(",".join(map(str, labels)), mimetype="text/plain")  # 0 = ham, 1 = spam
 
 
 @api.post("/v1/predict")

@@ -5,8 +5,9 @@ Starts gunicorn with app/gunicorn.conf.py on a free port and the model in models
 then, with wrk (Debian package `wrk`) or else a bounded Python client, 16 connections:
   GET /               the baseline: Flask + gunicorn with no model work
   GET /predict?text=  one message through the model
-in alternating rounds (/, /predict, /, /predict, ...; 5 rounds of 1 s each by default), so that a
-shared machine's drift in speed falls on both alike. It prints requests/s (the mean over rounds),
+in alternating rounds (/, /predict, then /predict, /, and so on; 10 rounds of 1 s each per route
+by default), so that a shared machine's drift in speed falls on both alike: on this 2-core VM one
+second's throughput swings by +-15 %, so one round of each moved the ratio by as much. It prints requests/s (the mean over rounds),
 p50 (the median of rounds) and p99 (the worst round), and /predict's throughput as a share of /'s,
 with the lowest and highest round. Then it times POST /v1/predict with 1,000 messages, and
 compares the serving fast path with plain scikit-learn in-process.
@@ -158,7 +159,7 @@ def verdict(ok: bool) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of / and /predict")
+    parser.add_argument("--rounds", type=int, default=10, help="alternating rounds of / and /predict")
     parser.add_argument("--seconds", type=int, default=1, help="per round and route")
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
     args = parser.parse_args()
@@ -182,10 +183,11 @@ def main() -> int:
         )
         predict_url = f"{server.url}/predict?" + urllib.parse.urlencode({"text": SPAM})
         load(server.url + "/", args.connections, 1)  # warm-up
-        rounds = [
-            (load(server.url + "/", args.connections, args.seconds), load(predict_url, args.connections, args.seconds))
-            for _ in range(args.rounds)
-        ]
+        rounds = []
+        for index in range(args.rounds):  # (/, /predict), then (/predict, /): neither always goes first
+            urls = [server.url + "/", predict_url][:: 1 if index % 2 == 0 else -1]
+            first, second = (load(url, args.connections, args.seconds) for url in urls)
+            rounds.append((first, second) if index % 2 == 0 else (second, first))
         hello, predict = (summary([r[i] for r in rounds]) for i in (0, 1))
         round_ratios = [p["rps"] / h["rps"] for h, p in rounds]
         batch = time_batch(server.url, 1000, repeats=10)

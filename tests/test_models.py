@@ -98,8 +98,8 @@ OBVIOUS_HAM = [
 
 def test_obvious_spam_and_ham(spam_model):
     labels, probabilities = spam_model.predict(OBVIOUS_SPAM + OBVIOUS_HAM)
-    assert labels.tolist() == [1, 1, 1, 0, 0, 0]
-    assert (probabilities[:3] > 0.9).all() and (probabilities[3:] < 0.1).all()
+    assert labels == [1, 1, 1, 0, 0, 0]
+    assert all(p > 0.9 for p in probabilities[:3]) and all(p < 0.1 for p in probabilities[3:])
 
 
 @pytest.mark.parametrize("change", [str.upper, str.lower, lambda t: f"  {t} \n", lambda t: f"\t{t}  "])
@@ -107,5 +107,5 @@ def test_invariant_to_case_and_surrounding_whitespace(spam_model, change):
     texts = OBVIOUS_SPAM + OBVIOUS_HAM
     labels, probabilities = spam_model.predict(texts)
     changed_labels, changed_probabilities = spam_model.predict([change(t) for t in texts])
-    assert changed_labels.tolist() == labels.tolist()
+    assert changed_labels == labels
     np.testing.assert_allclose(changed_probabilities, probabilities, atol=1e-9)

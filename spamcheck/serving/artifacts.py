@@ -12,8 +12,6 @@ import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from spamcheck.paths import DEFAULT_MODEL_DIR, sha256_bytes
 
 # Only the standard library and numpy at import time: the service image loads this module and
@@ -74,13 +72,13 @@ class SpamModel:
     def version(self) -> str:
         return self.card["model_version"]
 
-    def predict(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Return (labels as 0/1, spam probabilities) for ``texts``."""
+    def predict(self, texts: list[str]) -> tuple[list[int], list[float]]:
+        """Return (labels as 0/1, spam probabilities) for ``texts``, as plain lists (what JSON needs)."""
         texts = [text.strip() for text in texts]
         if self.fast is not None:
             return self.fast.predict(texts)
         matrix = self.features.transform(texts)
-        return self.classifier.predict(matrix), self.classifier.predict_proba(matrix)[:, 1]
+        return self.classifier.predict(matrix).tolist(), self.classifier.predict_proba(matrix)[:, 1].tolist()
 
 
 def load(directory: Path | str | None = None) -> SpamModel:

@@ -123,7 +123,7 @@ class _Analyzers:
         found = [column for columns in self.of_word for column in columns(word, tokens) if column is not None]
         return tokens, _int64_bytes(found)
 
-    def _column_bytes(self, text: str) -> bytes:
+    def column_bytes(self, text: str) -> bytes:
         """Every known n-gram occurrence of ``text`` as its feature column (in no particular order)."""
         # char_wb's words: scikit-learn collapses runs of whitespace, then splits on whitespace
         words = list(map(self.word, text.lower().split()))
@@ -136,67 +136,72 @@ class _Analyzers:
 
     def columns(self, text: str) -> np.ndarray:
         """``text``'s n-gram occurrences as feature columns (read-only, in no particular order)."""
-        return np.frombuffer(self._column_bytes(text), dtype=np.int64)
+        return np.frombuffer(self.column_bytes(text), dtype=np.int64)
 
-    def columns_of(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """All the texts' columns one after another, and ``bounds``: text t's are ``[bounds[t]:bounds[t + 1]]``."""
-        found = list(map(self._column_bytes, texts))
+    def columns_of(self, texts: list[str]) -> tuple[bytes, np.ndarray]:
+        """All the texts' column bytes one after another, and ``bounds``: text t's columns are
+        ``[bounds[t]:bounds[t + 1]]`` of the int64s."""
+        found = list(map(self.column_bytes, texts))
         bounds = np.cumsum([0, *map(len, found)], dtype=np.int64) // 8  # 8 bytes per int64
-        return np.frombuffer(b"".join(found), dtype=np.int64), bounds
+        return b"".join(found), bounds
 
 
-# Compiled at the first import (about 2 s) and cached: in __pycache__ beside this file, or in
+# Compiled at the first import (about 3 s) and cached: in __pycache__ beside this file, or in
 # $NUMBA_CACHE_DIR (the image sets /tmp, since its root filesystem is read-only).
-_READ_ONLY_COLUMNS = numba.types.Array(numba.int64, 1, "C", readonly=True)  # np.frombuffer's arrays
+@numba.njit(cache=True, nogil=True)
+def _probability(columns, table, part_ends, bias):
+    """P(spam) of one text whose n-gram occurrences are ``columns`` (feature numbers, any order).
 
-
-@numba.njit(
-    numba.types.Tuple((numba.float64[:], numba.int64[:]))(
-        _READ_ONLY_COLUMNS, numba.int64[:], numba.int64[:], numba.float64[:], numba.float64[:, ::1],
-        numba.float64[:], numba.float64,
-    ),
-    cache=True,
-    nogil=True,
-)  # fmt: skip
-def _spam_scores(columns, bounds, part_ends, idf, slopes, bias, threshold):
-    """P(spam) and the label (1 if P >= threshold) for each text; text t's n-gram occurrences are
-    ``columns[bounds[t]:bounds[t + 1]]``.
-
-    The features of part p (one vectorizer) are the columns below ``part_ends[p]``; ``slopes`` has
-    one row per feature and one column per calibrated SVM (its weights times its sigmoid's slope),
-    ``bias`` the matching ``slope * intercept + offset``: a * (w.x + c) + b == (a * w).x + (a * c + b).
+    The features of part p (one vectorizer) are the columns below ``part_ends[p]``. ``table`` has one
+    row per feature: its IDF, then one value per calibrated SVM (its weight times its sigmoid's
+    slope); ``bias`` the matching ``slope * intercept + offset``: a * (w.x + c) + b == (a * w).x + (a * c + b).
+    One row per feature keeps each n-gram's numbers side by side in memory.
     """
-    n_texts, n_parts, n_svms = bounds.size - 1, part_ends.size, bias.size
-    probabilities = np.empty(n_texts)
-    labels = np.empty(n_texts, dtype=np.int64)
-    sums = np.empty((n_parts, n_svms))  # per part: sum of tf-idf value * slope, for every SVM
-    squares = np.empty(n_parts)  # per part: sum of squared tf-idf values, for its L2 norm
-    for t in range(n_texts):
-        ordered = np.sort(columns[bounds[t] : bounds[t + 1]])  # equal columns side by side, parts in order
-        sums[:] = 0.0
-        squares[:] = 0.0
-        part, i, n = 0, 0, ordered.size
-        while i < n:
-            column, j = ordered[i], i + 1
-            while j < n and ordered[j] == column:
-                j += 1
-            while column >= part_ends[part]:
-                part += 1
-            value = (1.0 + np.log(j - i)) * idf[column]  # sublinear tf * idf
-            squares[part] += value * value
-            for m in range(n_svms):
-                sums[part, m] += value * slopes[column, m]
-            i = j
-        mean = 0.0
+    n_parts, n_svms = part_ends.size, bias.size
+    sums = np.zeros((n_parts, n_svms))  # per part: sum of tf-idf value * slope, for every SVM
+    squares = np.zeros(n_parts)  # per part: sum of squared tf-idf values, for its L2 norm
+    ordered = np.sort(columns)  # equal columns side by side, parts in order
+    part, i, n = 0, 0, ordered.size
+    while i < n:
+        column, j = ordered[i], i + 1
+        while j < n and ordered[j] == column:
+            j += 1
+        while column >= part_ends[part]:
+            part += 1
+        value = (1.0 + np.log(j - i)) * table[column, 0]  # sublinear tf * idf
+        squares[part] += value * value
         for m in range(n_svms):
-            z = bias[m]
-            for p in range(n_parts):
-                if squares[p] > 0.0:
-                    z += sums[p, m] / np.sqrt(squares[p])  # L2 norm per vectorizer
-            mean += 1.0 / (1.0 + np.exp(z))  # the sigmoid calibration: P(spam) = 1 / (1 + exp(a * f + b))
-        probabilities[t] = mean / n_svms
-        labels[t] = probabilities[t] >= threshold
-    return probabilities, labels
+            sums[part, m] += value * table[column, 1 + m]
+        i = j
+    mean = 0.0
+    for m in range(n_svms):
+        z = bias[m]
+        for p in range(n_parts):
+            if squares[p] > 0.0:
+                z += sums[p, m] / np.sqrt(squares[p])  # L2 norm per vectorizer
+        mean += 1.0 / (1.0 + np.exp(z))  # the sigmoid calibration: P(spam) = 1 / (1 + exp(a * f + b))
+    return mean / n_svms
+
+
+# The columns arrive as the bytes the analyzers join (int64s) and are read in place: no numpy array
+# is made in Python, and one message (the article's /predict) comes back as a plain float.
+_BYTES = numba.types.Bytes(numba.uint8, 1, "C", readonly=True)
+_MODEL = (numba.float64[:, ::1], numba.int64[:], numba.float64[:])  # table, part_ends, bias
+
+
+@numba.njit(numba.float64(_BYTES, *_MODEL), cache=True, nogil=True)
+def _one_probability(column_bytes, table, part_ends, bias):
+    return _probability(np.frombuffer(column_bytes, dtype=np.int64), table, part_ends, bias)
+
+
+@numba.njit(numba.float64[:](_BYTES, numba.int64[:], *_MODEL), cache=True, nogil=True)
+def _probabilities(column_bytes, bounds, table, part_ends, bias):
+    """P(spam) of each text; text t's columns are ``[bounds[t]:bounds[t + 1]]`` of the int64s."""
+    columns = np.frombuffer(column_bytes, dtype=np.int64)
+    probabilities = np.empty(bounds.size - 1)
+    for t in range(probabilities.size):
+        probabilities[t] = _probability(columns[bounds[t] : bounds[t + 1]], table, part_ends, bias)
+    return probabilities
 
 
 class NotCompilable(TypeError):
@@ -253,26 +258,24 @@ class CompiledLinearModel:
         members, self.threshold = _calibrated_svms(classifier)
         self.part_ends = np.cumsum([len(vec.vocabulary_) for vec in vectorizers], dtype=np.int64)
         self.analyzers = _Analyzers(vectorizers, offsets=[0, *self.part_ends[:-1]])
-        self.idf = np.concatenate([vec.idf_ for vec in vectorizers]).astype(np.float64)
+        idf = np.concatenate([vec.idf_ for vec in vectorizers])
         a = np.array([m.calibrators[0].a_ for m in members])
         b = np.array([m.calibrators[0].b_ for m in members])
         weights = np.vstack([m.estimator.coef_.ravel() for m in members]).T  # one row per feature
         if weights.shape[0] != self.part_ends[-1]:
             raise NotCompilable("the classifier's width does not match the features")
-        self.slopes = np.ascontiguousarray(weights * a, dtype=np.float64)
+        self.table = np.ascontiguousarray(np.column_stack([idf, weights * a]), dtype=np.float64)
         self.bias = a * np.array([m.estimator.intercept_[0] for m in members]) + b
 
-    def predict(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    def predict(self, texts: list[str]) -> tuple[list[int], list[float]]:
         """Labels (1 = spam) and P(spam) for each text, as the scikit-learn pipeline gives them."""
-        if len(texts) == 1:  # one web request: no cumulative sum
-            columns = self.analyzers.columns(texts[0])
-            bounds = np.array([0, columns.size], dtype=np.int64)
+        if len(texts) == 1:  # one web request: no numpy array made in Python
+            column_bytes = self.analyzers.column_bytes(texts[0])
+            probabilities = [_one_probability(column_bytes, self.table, self.part_ends, self.bias)]
         else:
-            columns, bounds = self.analyzers.columns_of(texts)
-        probabilities, labels = _spam_scores(
-            columns, bounds, self.part_ends, self.idf, self.slopes, self.bias, self.threshold
-        )
-        return labels, probabilities
+            column_bytes, bounds = self.analyzers.columns_of(texts)
+            probabilities = _probabilities(column_bytes, bounds, self.table, self.part_ends, self.bias).tolist()
+        return [int(p >= self.threshold) for p in probabilities], probabilities
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         """P(spam) for each text (what ``classifier.predict_proba(features.transform(texts))[:, 1]`` gives)."""
