@@ -12,11 +12,13 @@ p50 (the median of rounds) and p99 (the worst round), and /predict's throughput 
 with the lowest and highest round. Then it times POST /v1/predict with 1,000 messages, and
 compares the serving fast path with plain scikit-learn in-process.
 
-gunicorn's sync workers close each connection, so one client opens ~3,000 connections a second
-on loopback. The load is kept short (10 s in all) so that it stays within the ~28,000 local ports:
-once a port is reused while the server still holds it in TIME_WAIT, that connect stalls for a
-second and the p99 measures the kernel, not the service. For the same reason it first waits (at
-most 65 s) for the TIME_WAIT sockets of an earlier run to expire.
+gunicorn's sync workers close each connection, so one client opens ~3,500 connections a second
+on loopback, more than the ~28,000 local ports hold for TIME_WAIT's 60 s. Linux reuses them for
+loopback (net.ipv4.tcp_tw_reuse = 2, its default), but a connect to a port the server still holds
+in TIME_WAIT can stall for a second, and then the p99 measures the kernel, not the service. So the
+load is kept short (20 s in all; TIME_WAIT peaked near 17,000 sockets and the worst p99 was 11 ms
+in this session's runs), and it first waits (at most 65 s) for an earlier run's TIME_WAIT sockets
+to expire.
 """
 
 from __future__ import annotations
