@@ -6,19 +6,20 @@ then, with wrk (Debian package `wrk`) or else a bounded Python client, 16 connec
   GET /               the baseline: Flask + gunicorn with no model work
   GET /predict?text=  one message through the model
 in alternating rounds (/, /predict, then /predict, /, and so on; 10 rounds of 1 s each per route
-by default), so that a shared machine's drift in speed falls on both alike: on this 2-core VM one
-second's throughput swings by +-15 %, so one round of each moved the ratio by as much. It prints requests/s (the mean over rounds),
-p50 (the median of rounds) and p99 (the worst round), and /predict's throughput as a share of /'s,
-with the lowest and highest round. Then it times POST /v1/predict with 1,000 messages, and
-compares the serving fast path with plain scikit-learn in-process.
+by default), so that a shared machine's drift in speed falls on both alike: on a 2-core VM one
+second's throughput swings by +-15 %, so one round of each moved the ratio by as much. It prints
+requests/s (the mean over rounds), p50 (the median of rounds) and p99 (the worst round), and
+/predict's throughput as a share of /'s, with the lowest and highest round. Then it times
+POST /v1/predict with 1,000 messages, and compares the serving fast path with plain scikit-learn
+in-process.
 
 gunicorn's sync workers close each connection, so one client opens ~3,500 connections a second
 on loopback, more than the ~28,000 local ports hold for TIME_WAIT's 60 s. Linux reuses them for
 loopback (net.ipv4.tcp_tw_reuse = 2, its default), but a connect to a port the server still holds
 in TIME_WAIT can stall for a second, and then the p99 measures the kernel, not the service. So the
-load is kept short (20 s in all; TIME_WAIT peaked near 17,000 sockets and the worst p99 was 11 ms
-in this session's runs), and it first waits (at most 65 s) for an earlier run's TIME_WAIT sockets
-to expire.
+load is kept short (20 s in all; in the runs the README quotes, TIME_WAIT peaked near 17,000
+sockets and the worst p99 was 11 ms), and it first waits (at most 65 s) for an earlier run's
+TIME_WAIT sockets to expire.
 """
 
 from __future__ import annotations
@@ -185,13 +186,13 @@ def main() -> int:
         )
         predict_url = f"{server.url}/predict?" + urllib.parse.urlencode({"text": SPAM})
         load(server.url + "/", args.connections, 1)  # warm-up
-        rounds = []
+        runs = {server.url + "/": [], predict_url: []}
         for index in range(args.rounds):  # (/, /predict), then (/predict, /): neither always goes first
-            urls = [server.url + "/", predict_url][:: 1 if index % 2 == 0 else -1]
-            first, second = (load(url, args.connections, args.seconds) for url in urls)
-            rounds.append((first, second) if index % 2 == 0 else (second, first))
-        hello, predict = (summary([r[i] for r in rounds]) for i in (0, 1))
-        round_ratios = [p["rps"] / h["rps"] for h, p in rounds]
+            for url in list(runs)[:: 1 if index % 2 == 0 else -1]:
+                runs[url].append(load(url, args.connections, args.seconds))
+        hello_runs, predict_runs = runs.values()
+        hello, predict = summary(hello_runs), summary(predict_runs)
+        round_ratios = [p["rps"] / h["rps"] for h, p in zip(hello_runs, predict_runs)]
         batch = time_batch(server.url, 1000, repeats=10)
     finally:
         server.stop()

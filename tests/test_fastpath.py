@@ -67,11 +67,11 @@ def scikit_learn_columns(vectorizers, text) -> list[int]:
 def test_one_message_at_a_time_equals_scikit_learn(spam_model, messages):
     # one text at a time (what /predict sends): every 5th message and the edge cases
     texts = list(messages["text"].iloc[::5]) + EDGE_CASES
-    expected = spam_model.classifier.predict_proba(spam_model.features.transform(texts))[:, 1]
-    one_by_one = np.concatenate([spam_model.fast.predict_proba([text]) for text in texts])
-    np.testing.assert_allclose(one_by_one, expected, rtol=0, atol=1e-12)
-    labels = np.concatenate([spam_model.fast.predict([text])[0] for text in texts])
-    np.testing.assert_array_equal(labels, spam_model.classifier.predict(spam_model.features.transform(texts)))
+    matrix = spam_model.features.transform(texts)
+    results = [spam_model.fast.predict([text]) for text in texts]  # each: ([label], [probability])
+    labels, one_by_one = [r[0][0] for r in results], [r[1][0] for r in results]
+    np.testing.assert_allclose(one_by_one, spam_model.classifier.predict_proba(matrix)[:, 1], rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(labels, spam_model.classifier.predict(matrix))
 
 
 def test_fast_path_handles_one_message_and_an_empty_batch(spam_model):

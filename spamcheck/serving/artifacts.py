@@ -14,8 +14,8 @@ from pathlib import Path
 
 from spamcheck.paths import DEFAULT_MODEL_DIR, sha256_bytes
 
-# Only the standard library and numpy at import time: the service image loads this module and
-# should not need pandas or the training tools.
+# Only the standard library at import time (the fast path, with numpy and numba, when a model is
+# loaded): the service image loads this module and should not need pandas or the training tools.
 
 FEATURE_FILE, MODEL_FILE, CARD_FILE = "feature.pkl", "model.pkl", "model_card.json"
 

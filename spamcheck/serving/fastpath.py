@@ -278,7 +278,3 @@ class CompiledLinearModel:
             column_bytes, bounds = self.analyzers.columns_of(texts)
             probabilities = _probabilities(column_bytes, bounds, self.table, self.part_ends, self.bias).tolist()
         return [int(p >= self.threshold) for p in probabilities], probabilities
-
-    def predict_proba(self, texts: list[str]) -> list[float]:
-        """P(spam) for each text (what ``classifier.predict_proba(features.transform(texts))[:, 1]`` gives)."""
-        return self.predict(texts)[1]
