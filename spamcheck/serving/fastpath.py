@@ -71,14 +71,31 @@ DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 _tokens_of = re.compile(DEFAULT_TOKEN_PATTERN).findall
 
 
-def _token_ngrams(get, min_n: int, max_n: int):
-    """``tokens -> columns`` of the word n-grams for n in [min_n, max_n], n >= 2 (joined by one space)."""
+def _token_ngrams(vocabulary: dict, offset: int, min_n: int, max_n: int):
+    """``tokens -> columns`` of the word n-grams in ``vocabulary`` for n in [min_n, max_n], n >= 2.
+
+    The n-grams are kept as a trie of their tokens (``{token: [column or None, {next token: ...}]}``)
+    and looked up from each token of a text: the tokens come from the word cache with their hashes
+    already computed, so no n-gram string is built or hashed per request.
+    """
+    trie: dict = {}
+    for gram, column in vocabulary.items():
+        tokens = gram.split(" ")  # a token of the default pattern never holds a space
+        if min_n <= len(tokens) <= max_n:
+            children = trie
+            for token in tokens[:-1]:
+                children = children.setdefault(token, [None, {}])[1]
+            children.setdefault(tokens[-1], [None, {}])[0] = int(column + offset)
 
     def columns(tokens: list[str]) -> list[int]:
-        found = []
-        for n in range(min_n, min(max_n, len(tokens)) + 1):
-            grams = map(" ".join, zip(*(tokens[i:] for i in range(n))))  # each run of n tokens
-            found += [column for column in map(get, grams) if column is not None]
+        found, n = [], len(tokens)
+        for start in range(n - 1):
+            node, end = trie.get(tokens[start]), start + 1
+            while node is not None and end < n:  # the trie is max_n deep: the walk stops there
+                node = node[1].get(tokens[end])
+                if node is not None and node[0] is not None:
+                    found.append(node[0])
+                end += 1
         return found
 
     return columns
@@ -113,7 +130,7 @@ class _Analyzers:
                 if min_n == 1:
                     self.of_word.append(lambda _, tokens, get=get: map(get, tokens))
                 if max_n >= 2:
-                    self.of_tokens.append(_token_ngrams(get, max(min_n, 2), max_n))
+                    self.of_tokens.append(_token_ngrams(vectorizer.vocabulary_, offset, max(min_n, 2), max_n))
             else:
                 self.of_text.append(lambda text, analyze=vectorizer.build_analyzer(), get=get: map(get, analyze(text)))
         self.word = lru_cache(maxsize=WORD_CACHE_SIZE)(self._word)
@@ -150,6 +167,29 @@ class _Analyzers:
 # Compiled at the first import (about 3 s) and cached: in __pycache__ beside this file, or in
 # $NUMBA_CACHE_DIR (the image sets /tmp, since its root filesystem is read-only).
 @numba.njit(cache=True, nogil=True)
+def _counts(columns):
+    """Each distinct column of ``columns`` and how often it occurs, as two arrays (-1: an empty slot).
+
+    An open-addressing hash table: one pass, where sorting the few hundred columns
+    of a message took twice as long as all the arithmetic after it.
+    """
+    size = 16
+    while size < columns.size + columns.size // 2:  # at most two thirds full: short probes, little memory
+        size *= 2
+    keys = np.full(size, -1, dtype=np.int64)
+    counts = np.zeros(size, dtype=np.int32)
+    for column in columns:
+        slot = (column * 2654435761 >> 16) & (
+            size - 1
+        )  # Knuth's multiplicative hash; any overflow wraps, and the mask keeps it in range
+        while keys[slot] != -1 and keys[slot] != column:
+            slot = (slot + 1) & (size - 1)
+        keys[slot] = column
+        counts[slot] += 1
+    return keys, counts
+
+
+@numba.njit(cache=True, nogil=True)
 def _probability(columns, table, part_ends, bias):
     """P(spam) of one text whose n-gram occurrences are ``columns`` (feature numbers, any order).
 
@@ -162,19 +202,19 @@ def _probability(columns, table, part_ends, bias):
     n_parts, n_svms = part_ends.size, bias.size
     sums = np.zeros((n_parts, n_svms))  # per part: sum of tf-idf value * slope, for every SVM
     squares = np.zeros(n_parts)  # per part: sum of squared tf-idf values, for its L2 norm
-    ordered = np.sort(columns)  # equal columns side by side, parts in order
-    part, i, n = 0, 0, ordered.size
-    while i < n:
-        column, j = ordered[i], i + 1
-        while j < n and ordered[j] == column:
-            j += 1
+    keys, counts = _counts(columns)
+    for slot in range(keys.size):
+        column = keys[slot]
+        if column < 0:
+            continue
+        part = 0
         while column >= part_ends[part]:
             part += 1
-        value = (1.0 + np.log(j - i)) * table[column, 0]  # sublinear tf * idf
+        count = counts[slot]  # sublinear tf (1 + log(count), which is 1 for most n-grams) times idf
+        value = table[column, 0] if count == 1 else (1.0 + np.log(count)) * table[column, 0]
         squares[part] += value * value
         for m in range(n_svms):
             sums[part, m] += value * table[column, 1 + m]
-        i = j
     mean = 0.0
     for m in range(n_svms):
         z = bias[m]
