@@ -74,9 +74,9 @@ _tokens_of = re.compile(DEFAULT_TOKEN_PATTERN).findall
 def _token_ngrams(vocabulary: dict, offset: int, min_n: int, max_n: int):
     """``tokens -> columns`` of the word n-grams in ``vocabulary`` for n in [min_n, max_n], n >= 2.
 
-    The n-grams are kept as a trie of their tokens (``{token: [column or None, {next token: ...}]}``)
-    and looked up from each token of a text: the tokens come from the word cache with their hashes
-    already computed, so no n-gram string is built or hashed per request.
+    The n-grams are kept as a trie of their tokens (``{token: [column or None, {next token: ...} or
+    None]}``) and looked up from each token of a text: the tokens come from the word cache with their
+    hashes already computed, so no n-gram string is built or hashed per request.
     """
     trie: dict = {}
     for gram, column in vocabulary.items():
@@ -84,14 +84,17 @@ def _token_ngrams(vocabulary: dict, offset: int, min_n: int, max_n: int):
         if min_n <= len(tokens) <= max_n:
             children = trie
             for token in tokens[:-1]:
-                children = children.setdefault(token, [None, {}])[1]
-            children.setdefault(tokens[-1], [None, {}])[0] = int(column + offset)
+                node = children.setdefault(token, [None, None])
+                if node[1] is None:  # a leaf so far: it gets children
+                    node[1] = {}
+                children = node[1]
+            children.setdefault(tokens[-1], [None, None])[0] = int(column + offset)
 
     def columns(tokens: list[str]) -> list[int]:
         found, n = [], len(tokens)
         for start in range(n - 1):
             node, end = trie.get(tokens[start]), start + 1
-            while node is not None and end < n:  # the trie is max_n deep: the walk stops there
+            while node is not None and node[1] is not None and end < n:
                 node = node[1].get(tokens[end])
                 if node is not None and node[0] is not None:
                     found.append(node[0])
