@@ -8,11 +8,12 @@ import shutil
 import socket
 
 import pytest
+from flask import request
 
 from app.app import Service, create_app
 from bad_inputs import BAD_INPUTS
 from service import HAM, SPAM
-from spamcheck.serving.validation import Limits
+from spamcheck.serving.validation import Limits, query_values
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +36,21 @@ def test_predict_get_query_parameters(client):
     response = client.get("/predict", query_string={"text": [HAM, SPAM]})
     assert response.status_code == 200 and response.mimetype == "text/plain"
     assert response.get_data(as_text=True) == "0,1"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "text=a+b&text=%E2%82%AC%21",  # plus as space, repeated, percent-encoded UTF-8
+        "text=%FF%FEok",  # invalid UTF-8 stays percent-encoded, as werkzeug keeps it
+        "te%78t=encoded+name&text=&text",  # an encoded name, a blank value, a bare name
+        "x=1&text=one;text=two&&text=%zz",  # other names, ';' is not a separator, a bad escape
+    ],
+)
+def test_query_values_reads_the_query_as_werkzeug_does(app, query):
+    with app.test_request_context(f"/predict?{query}"):
+        assert query_values(request, "text") == request.args.getlist("text")
+        assert query_values(request, "x") == request.args.getlist("x")
 
 
 def test_predict_post_form(client):
