@@ -173,8 +173,8 @@ class _Analyzers:
 def _counts(columns):
     """Each distinct column of ``columns`` and how often it occurs, as two arrays (-1: an empty slot).
 
-    An open-addressing hash table: one pass, where sorting the few hundred columns
-    of a message took twice as long as all the arithmetic after it.
+    An open-addressing hash table, filled in one pass: sorting a message's few hundred columns took
+    twice as long as all the arithmetic after it.
     """
     size = 16
     while size < columns.size + columns.size // 2:  # at most two thirds full: short probes, little memory
@@ -182,9 +182,8 @@ def _counts(columns):
     keys = np.full(size, -1, dtype=np.int64)
     counts = np.zeros(size, dtype=np.int32)
     for column in columns:
-        slot = (column * 2654435761 >> 16) & (
-            size - 1
-        )  # Knuth's multiplicative hash; any overflow wraps, and the mask keeps it in range
+        # Knuth's multiplicative hash; an overflow would wrap, and the mask keeps the slot in range
+        slot = (column * 2654435761 >> 16) & (size - 1)
         while keys[slot] != -1 and keys[slot] != column:
             slot = (slot + 1) & (size - 1)
         keys[slot] = column
