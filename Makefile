@@ -18,7 +18,7 @@ export PYTHONHASHSEED := 0
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv data train run serve export-app bench drill image container-run container-stop k8s-check k8s-up k8s-test k8s-down lint-workflow lint lab test test-fast clean distclean
+.PHONY: help venv data train run serve export-app outputs bench drill image container-run container-stop k8s-check k8s-up k8s-test k8s-down lint-workflow lint lab test test-fast clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -58,9 +58,18 @@ serve: $(STAMP) models/model_card.json ## serve the trained model with gunicorn 
 	@echo "  curl -H 'Content-Type: application/json' -d '{\"texts\": [\"see you at 7\", \"FREE entry to win \u00a31000, txt WIN to 87121\"]}' http://$(HOST):$(PORT)/v1/predict"
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c app/gunicorn.conf.py app.app:app
 
-export-app: $(STAMP) ## regenerate app/app.py from the cells tagged "app" in notebook 03
+export-app: $(STAMP) ## regenerate app/app.py (cells tagged "app") and app/article_app.py ("article-app") from notebook 03
 	$(BIN)/jupyter nbconvert notebooks/03_flask_app.ipynb --to python --no-prompt \
 		--template-file app/export_template.py.j2 --output-dir app --output app
+	$(BIN)/jupyter nbconvert notebooks/03_flask_app.ipynb --to python --no-prompt \
+		--template-file app/export_article_template.py.j2 --output-dir app --output article_app
+
+# Stored outputs, as a reader sees them on GitHub and on the site: Run All in a fresh kernel, then
+# streams merged with carriage returns applied (a progress bar is stored as its last frame).
+outputs: $(STAMP) ## re-execute notebooks in place to refresh their stored outputs (NB=notebooks/03_flask_app.ipynb for one)
+	cd notebooks && for nb in $(notdir $(or $(NB),$(NOTEBOOKS))); do \
+		$(abspath $(BIN))/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=1800 $$nb && \
+		$(abspath $(BIN))/jupyter nbconvert --to notebook --inplace --coalesce-streams $$nb || exit 1; done
 
 bench: $(STAMP) models/model_card.json ## measure throughput and latency of a real gunicorn server
 	$(BIN)/python scripts/bench.py
@@ -123,10 +132,13 @@ lab: $(STAMP) ## open the notebooks in JupyterLab
 # Two processes (pytest-xdist); each file, so each notebook, stays in one (see conftest.py).
 # TEST_PROCESSES=0 runs everything in this one.
 TEST_PROCESSES ?= 2
-test: data models/model_card.json ## the whole suite: pytest, nbval on every notebook, on 2 processes
+# Then the reader's paths (Run All, the article's path) from a clean checkout, in a run of their own:
+# like a reader, they use port 5000, the Pod demov1 and the tag flaskft:develop1.
+test: data models/model_card.json ## the whole suite: pytest, nbval on every notebook, then the reader's paths
 	$(BIN)/python -m pytest tests $(NOTEBOOKS) --nbval --nbval-current-env \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:randomly \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:randomly -m "not reader_paths" \
 		-n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/test_reader_paths.py -p no:randomly $(PYTEST_ARGS)
 
 # The inner loop leaves out the slow layers; .ci/run's Python 3.13 run keeps the drills in.
 FAST_MARKERS ?= not container and not notebooks and not drills

@@ -27,7 +27,9 @@ SERVER = pytest.StashKey[Gunicorn]()
 NBVAL_PARAMETERS = {
     "02_train_evaluate.ipynb": lambda config: {"output_dir": "../build/nbval-models"},
     "04_docker.ipynb": lambda config: {"host_port": free_port(), "container_name": f"spamcheck-nbval-{os.getpid()}"},
-    SERVICE_NOTEBOOK: lambda config: {"base_url": service(config).url},
+    # the article's Pod publishes port 5000: under nbval, tests/test_kubernetes.py and the Run-All test run it
+    "05_kubernetes_minikube.ipynb": lambda config: {"podman_pod": False},
+    SERVICE_NOTEBOOK: lambda config: {"base_url": service(config).url, "remove_pod": False},
 }
 
 # CI sets this so that a missing container engine fails the run instead of skipping its checks.

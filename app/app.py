@@ -243,10 +243,10 @@ def create_app(model_dir=None, limits: Limits | None = None) -> Flask:
 app = create_app()
 
 
+# `python app/app.py` starts Flask's development server (127.0.0.1 unless HOST says otherwise)
 if __name__ == "__main__":
     app.run(
         host=os.environ.get("HOST", "127.0.0.1"),
         port=int(os.environ.get("PORT", "5000")),
         debug=os.environ.get("FLASK_DEBUG") == "1",
     )
-

@@ -1,4 +1,4 @@
-"""app/app.py is exactly what `make export-app` generates from notebook 03."""
+"""app/app.py and app/article_app.py are exactly what `make export-app` generates from notebook 03."""
 
 from __future__ import annotations
 
@@ -6,13 +6,21 @@ import subprocess
 import sys
 
 import nbformat
+import pytest
 
-from service import APP_FILE, ROOT
+from service import ROOT
 
 NOTEBOOK = ROOT / "notebooks" / "03_flask_app.ipynb"
+# generated file -> (its template, the cell tag it exports)
+EXPORTS = {
+    "app.py": ("export_template.py.j2", "app"),
+    "article_app.py": ("export_article_template.py.j2", "article-app"),
+}
 
 
-def test_app_py_is_in_sync_with_the_notebook(tmp_path):
+@pytest.mark.parametrize("name", EXPORTS)
+def test_exported_file_is_in_sync_with_the_notebook(name, tmp_path):
+    template, _ = EXPORTS[name]
     subprocess.run(
         [
             sys.executable,
@@ -24,31 +32,41 @@ def test_app_py_is_in_sync_with_the_notebook(tmp_path):
             "python",
             "--no-prompt",
             "--template-file",
-            str(ROOT / "app" / "export_template.py.j2"),
+            str(ROOT / "app" / template),
             "--output-dir",
             str(tmp_path),
             "--output",
-            "app",
+            name.removesuffix(".py"),
         ],
         check=True,
         capture_output=True,
     )
-    generated = (tmp_path / "app.py").read_text()
-    assert generated == APP_FILE.read_text(), "app/app.py is stale or was edited by hand: run `make export-app`"
+    generated = (tmp_path / name).read_text()
+    assert generated == (ROOT / "app" / name).read_text(), (
+        f"app/{name} is stale or was edited by hand: run `make export-app`"
+    )
 
 
-def test_app_py_holds_only_the_tagged_cells():
-    source = APP_FILE.read_text()
+@pytest.mark.parametrize("name", EXPORTS)
+def test_exported_file_holds_only_its_tagged_cells(name):
+    _, tag = EXPORTS[name]
+    source = (ROOT / "app" / name).read_text()
     assert source.startswith("# Generated from notebooks/03_flask_app.ipynb by `make export-app`: do not edit.")
     assert "get_ipython" not in source and "test_client" not in source and "# In[" not in source
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     for cell in notebook.cells:
-        if cell.cell_type == "code" and "app" in cell.metadata.get("tags", []):
-            assert cell.source.strip() in source
+        if cell.cell_type == "code":
+            if tag in cell.metadata.get("tags", []):
+                assert cell.source.strip() in source
+            elif len(cell.source.strip()) > 40:
+                assert cell.source.strip() not in source, "an untagged cell leaked into the export"
+    assert source.rstrip().endswith('debug=os.environ.get("FLASK_DEBUG") == "1",\n    )')
 
 
-def test_the_app_run_cell_never_runs_in_papermill_or_nbval():
+def test_no_cell_starts_a_server_in_the_kernel():
+    """In a kernel `__name__` is "__main__" too: an `app.run()` cell would block Run All. The export
+    template adds the `__main__` block to the files instead."""
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    run_cells = [c for c in notebook.cells if c.cell_type == "code" and "app.run(" in c.source]
-    assert run_cells and all({"skip-execution", "nbval-skip"} <= set(c.metadata["tags"]) for c in run_cells)
-    assert all("debug=True" not in c.source for c in notebook.cells if c.cell_type == "code")
+    code = [c.source for c in notebook.cells if c.cell_type == "code"]
+    assert not any("app.run(" in source or "__main__" in source for source in code)
+    assert not any("debug=True" in source for source in code)

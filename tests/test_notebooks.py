@@ -101,3 +101,108 @@ def test_notebook_guides_without_the_tools(name, tmp_path):
     for cell in guarded:
         printed = "".join(o.get("text", "") for o in cell.outputs).strip().splitlines()
         assert len(printed) == 1 and printed[0].startswith("SKIPPED "), (cell.source[:200], printed)
+
+
+# -- the reader's path: the article first, everything beyond it marked, Run All, clean outputs ---------
+
+BEYOND = "beyond-article"
+# What a reader must find in each notebook with every beyond-article cell removed (issue: the article's
+# own code, visible and runnable).
+ARTICLE_CODE = {
+    "02_train_evaluate.ipynb": ["CountVectorizer()", "RandomForestClassifier(", "pickle.dump(vectorizer", "pickle.dump(model"],
+    "03_flask_app.ipynb": ["app = Flask(__name__)", '@app.route("/")', '@app.route("/predict"', "request.args", "pickle.load"],
+    "04_docker.ipynb": ["build -t", "run -d -p", " ps ", "logs", "stop"],
+    "05_kubernetes_minikube.ipynb": [
+        "minikube start",
+        "eval $(minikube -p minikube docker-env)",
+        "docker build -t flaskft:develop1",
+        "kubectl create -f ../k8s/spamcheck.yml",
+        "kubectl get pods",
+        "kubectl port-forward demov1 5000:5000",
+        "podman kube play --network slirp4netns k8s/spamcheck.yml",
+    ],
+    "06_test_deployment.ipynb": ["ham = ", "spam = ", "/predict?"],
+}
+# Tags that change what runs, but only under papermill or nbval: Run All in JupyterLab ignores them.
+RUNNER_ONLY_TAGS = {"skip-execution", "nbval-skip", "raises-exception"}
+
+
+def tags(cell) -> list[str]:
+    return cell.metadata.get("tags", [])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_article_code_comes_first_and_is_visible_without_the_beyond_cells(path):
+    cells = nbformat.read(path, as_version=4).cells
+    article = "\n".join(c.source for c in cells if c.cell_type == "code" and BEYOND not in tags(c))
+    for snippet in ARTICLE_CODE.get(path.name, []):
+        assert snippet in article, f"{path.name}: the article's {snippet!r} is missing outside the beyond-article cells"
+    beyond = [i for i, c in enumerate(cells) if BEYOND in tags(c)]
+    if path.name != "01_explore_data.ipynb":
+        assert beyond, f"{path.name}: no part beyond the article is marked"
+    # every part beyond the article opens with a markdown cell that says what it adds and that it may be skipped
+    starts = [i for i in beyond if i - 1 not in beyond]
+    for start in starts:
+        opening = cells[start]
+        assert opening.cell_type == "markdown" and "may skip" in opening.source, (path.name, start, opening.source[:120])
+    # the article's part comes first: after the first beyond-article cell, only recap, exercises, clean-up
+    if starts:
+        after = [c for c in cells[starts[0] :] if BEYOND not in tags(c) and c.cell_type == "code"]
+        assert all("solution" in tags(c) or "Clean up" in cells[cells.index(c) - 1].source for c in after), path.name
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_run_all_needs_no_runner_tags_no_build_folder_and_never_blocks(path):
+    for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+        assert not RUNNER_ONLY_TAGS & set(tags(cell)), f"{path.name} cell {index}: Run All ignores {tags(cell)}"
+        if cell.cell_type == "code":
+            assert "../build" not in cell.source, f"{path.name} cell {index}: a fresh clone has no build/"
+            assert "app.run(" not in cell.source and "__main__" not in cell.source, f"{path.name} cell {index}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_ends_with_a_recap_and_exercises_with_solutions(path):
+    cells = nbformat.read(path, as_version=4).cells
+    (recap,) = [i for i, c in enumerate(cells) if c.cell_type == "markdown" and "## Recap" in c.source]
+    assert "## Exercises" in cells[recap].source and "differs from the article" in cells[recap].source
+    solutions = [c for c in cells if "solution" in tags(c)]
+    assert 2 <= len(solutions) <= 3 and all(cells.index(c) > recap for c in solutions)
+    for number, cell in enumerate(solutions, 1):
+        assert cell.cell_type == "code" and cell.metadata.get("jupyter", {}).get("source_hidden"), path.name
+        assert f"Solution {number}" in cell.source and BEYOND not in tags(cell)
+        assert cell.outputs, f"{path.name}: solution {number} was not executed"
+
+
+# What stored outputs must not show a reader (engine noise, errors, the machine, half-drawn bars,
+# the project's own process).
+NOISE = {
+    "a traceback": r"Traceback|Error\b.*\n.*line \d+",
+    "engine noise": r"level=(error|warning)|useradd warning|systemd connection",
+    "a path of this machine": r"/work/|/root/|/home/|/tmp/tmp",
+    "the project's process": r"\bissue \d+|\bsession \d+",
+    "a half-drawn progress bar": r"\r|\b\d{1,2}%\|",
+}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_stored_outputs_are_clean(path):
+    import re
+
+    for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+        texts = [cell.source] if cell.cell_type == "markdown" else []
+        for output in cell.get("outputs", []):
+            assert output.output_type != "error", f"{path.name} cell {index}: an error is stored"
+            texts.append(output.get("text", "") or output.get("data", {}).get("text/plain", ""))
+        for text in texts:
+            for what, pattern in NOISE.items():
+                if cell.cell_type == "markdown" and what != "the project's process":
+                    continue
+                assert not re.search(pattern, text), f"{path.name} cell {index} shows {what}: {text[:300]!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_cross_references_point_at_the_cell_they_name(path):
+    cells = nbformat.read(path, as_version=4).cells
+    for index, cell in enumerate(cells):
+        if cell.cell_type == "markdown" and ("next cell" in cell.source or "cell below" in cell.source):
+            assert index + 1 < len(cells) and cells[index + 1].cell_type == "code", (path.name, index)

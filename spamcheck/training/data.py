@@ -16,7 +16,7 @@ import zipfile
 from pathlib import Path
 
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm  # text bars: a notebook stores them fully drawn (a widget stores its first frame)
 
 from spamcheck.paths import (
     DEFAULT_DATA_DIR,

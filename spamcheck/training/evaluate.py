@@ -21,7 +21,7 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 from sklearn.model_selection import StratifiedGroupKFold
-from tqdm.auto import tqdm
+from tqdm import tqdm  # text bars: a notebook stores them fully drawn (a widget stores its first frame)
 
 from spamcheck.training import models
 
@@ -95,7 +95,7 @@ def cross_validate(
         delayed(_fold)(kind, seed, texts, y, train, test) for train, test in splitter.split(texts, y, groups)
     )
     for number, (test, fold_pred, fold_proba) in enumerate(
-        tqdm(jobs, total=folds, desc=f"{kind}: {folds}-fold CV", disable=not progress, leave=False)
+        tqdm(jobs, total=folds, desc=f"{kind}: {folds}-fold CV", disable=not progress, leave=True)
     ):
         y_pred[test], proba[test], fold[test] = fold_pred, fold_proba, number
     return Result(kind, "cv", np.arange(len(y)), y, y_pred, proba, fold)

@@ -32,42 +32,41 @@ def _plain_params(pipeline) -> dict:
     return params
 
 
-def export_model(
-    pipeline,
+def write_card(
+    out_dir: Path | str,
     kind: str,
     description: str,
     metrics: dict[str, dict[str, float]],
-    out_dir: Path | str,
     *,
     n_messages: int,
     n_spam: int,
     evaluation: dict,
+    params: dict | None = None,
+    selected_params: dict | None = None,
     behaviour: dict | None = None,
 ) -> dict:
-    """Write the fitted pipeline's two halves and a model card; return the card.
+    """Write ``model_card.json`` for the ``feature.pkl`` and ``model.pkl`` already in ``out_dir``
+    (their sha256 is read from the files); return the card.
 
-    ``pipeline`` is a fitted candidate (for ``svm_selected``, its winner is saved and the card
-    records what the inner selection chose as ``selected_params``). ``metrics`` maps a protocol
-    (``cv``, ``paper``) to its metric dict; the card stores them flat as ``cv_accuracy``,
-    ``paper_mcc`` and so on. ``behaviour`` holds the behaviour tests' pass rates.
+    ``metrics`` maps a protocol (``cv``, ``paper``, ``holdout``) to its metric dict; the card stores
+    them flat as ``cv_accuracy``, ``paper_mcc`` and so on. ``behaviour`` holds the behaviour tests'
+    pass rates.
     """
-    selected = getattr(pipeline, "best_params_", None)
-    pipeline = models.servable(pipeline)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    files = {FEATURE_FILE: pipeline.named_steps["features"], MODEL_FILE: pipeline.named_steps["classifier"]}
     hashes = {}
-    for name, obj in files.items():
-        blob = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-        write_atomically(out_dir / name, blob)
+    for name in (FEATURE_FILE, MODEL_FILE):
+        try:
+            blob = (out_dir / name).read_bytes()
+        except FileNotFoundError:
+            raise FileNotFoundError(f"{out_dir / name} does not exist: save the pickles before the card") from None
         hashes[name] = {"sha256": sha256_bytes(blob), "bytes": len(blob)}
     card = {
         "model_version": f"{kind}-{hashes[MODEL_FILE]['sha256'][:12]}",
         "kind": kind,
         "description": description,
         "labels": {"0": "ham", "1": "spam"},
-        "params": _plain_params(pipeline),
-        "selected_params": selected or {},  # JSON writes its tuples as arrays
+        "params": params or {},
+        "selected_params": selected_params or {},  # JSON writes its tuples as arrays
         **{
             f"{protocol}_{name}": round(value, 6)
             for protocol, values in metrics.items()
@@ -90,3 +89,41 @@ def export_model(
     }
     write_atomically(out_dir / CARD_FILE, (json.dumps(card, indent=2) + "\n").encode("utf-8"))
     return card
+
+
+def export_model(
+    pipeline,
+    kind: str,
+    description: str,
+    metrics: dict[str, dict[str, float]],
+    out_dir: Path | str,
+    *,
+    n_messages: int,
+    n_spam: int,
+    evaluation: dict,
+    behaviour: dict | None = None,
+) -> dict:
+    """Write the fitted pipeline's two halves and a model card (:func:`write_card`); return the card.
+
+    ``pipeline`` is a fitted candidate (for ``svm_selected``, its winner is saved and the card
+    records what the inner selection chose as ``selected_params``).
+    """
+    selected = getattr(pipeline, "best_params_", None)
+    pipeline = models.servable(pipeline)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = {FEATURE_FILE: pipeline.named_steps["features"], MODEL_FILE: pipeline.named_steps["classifier"]}
+    for name, obj in files.items():
+        write_atomically(out_dir / name, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+    return write_card(
+        out_dir,
+        kind,
+        description,
+        metrics,
+        n_messages=n_messages,
+        n_spam=n_spam,
+        evaluation=evaluation,
+        params=_plain_params(pipeline),
+        selected_params=selected,
+        behaviour=behaviour,
+    )

@@ -1,0 +1,137 @@
+"""The two paths a reader takes through the notebooks, run as the reader runs them, from a clean
+checkout (the files a fresh clone has: no data/, models/ or build/):
+
+* **Run All**: every notebook in order, every code cell, no tag honoured (JupyterLab honours none of
+  papermill's or nbval's tags), with the default parameters;
+* **the article's path alone**: the same, with every cell tagged ``beyond-article`` removed.
+
+Notebook 05 runs the article's Pod (minikube, or `podman kube play` without it) on 127.0.0.1:5000,
+and notebook 06 tests it there. These tests therefore use port 5000, the Pod name demov1 and the image
+tag flaskft:develop1, as a reader would: `make test` runs them in a pytest run of their own, after the
+rest of the suite (marker ``reader_paths``).
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from service import HAM, SPAM
+from spamcheck.paths import ROOT
+from spamcheck.tooling.engines import container_engine, minikube_running
+from spamcheck.tooling.localserver import Gunicorn
+
+pytestmark = [pytest.mark.reader_paths, pytest.mark.notebooks, pytest.mark.container]
+
+NOTEBOOKS = sorted(path.name for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+ARTICLE_PORT = 5000
+BEYOND = "beyond-article"
+
+
+def clean_checkout(destination: Path) -> Path:
+    """The files a fresh clone of this checkout has (tracked, or new and not ignored)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if source.is_file():  # a file deleted but not yet staged is listed too
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination / name)
+    return destination
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def printed(notebook) -> str:
+    return "".join(
+        output.get("text", "") or output.get("data", {}).get("text/plain", "")
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+    )
+
+
+def run_all(checkout: Path, without_tag: str | None = None) -> dict[str, nbformat.NotebookNode]:
+    """Execute every notebook of ``checkout`` in order, each in a fresh kernel started in its folder,
+    as JupyterLab's Run All does; return the executed notebooks by name. Cells tagged ``without_tag``
+    are removed first."""
+    executed = {}
+    gunicorn = None
+    try:
+        for name in NOTEBOOKS:
+            notebook = nbformat.read(checkout / "notebooks" / name, as_version=4)
+            if without_tag:
+                notebook.cells = [c for c in notebook.cells if without_tag not in c.metadata.get("tags", [])]
+            if name.startswith("06") and not port_in_use(ARTICLE_PORT):
+                # no Pod could run here (no minikube, no podman): serve the checkout's model instead
+                gunicorn = Gunicorn(checkout / "models", checkout / "gunicorn.log", port=ARTICLE_PORT)
+            NotebookClient(
+                notebook, timeout=1800, kernel_name="python3", resources={"metadata": {"path": str(checkout / "notebooks")}}
+            ).execute()
+            executed[name] = notebook
+    finally:
+        if gunicorn:
+            gunicorn.stop()
+        if container_engine() == "podman":  # a Pod left behind by a failed run must not block the next
+            subprocess.run(["podman", "kube", "down", str(checkout / "k8s" / "spamcheck.yml")], capture_output=True)
+    return executed
+
+
+@pytest.fixture
+def checkout(tmp_path, monkeypatch, missing_tool):
+    if container_engine() is None:
+        missing_tool("no container engine answers `docker info` or `podman info`: notebooks 04-05 need one")
+    if port_in_use(ARTICLE_PORT):
+        pytest.fail(f"127.0.0.1:{ARTICLE_PORT} is in use (a `make run` or container left running?): the Pod needs it")
+    # the checkout's own package, not the one installed in the venv (an editable install of ROOT)
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    return clean_checkout(tmp_path)
+
+
+def test_run_all_completes_every_notebook_from_a_clean_checkout(checkout, record):
+    executed = run_all(checkout)
+    card = json.loads((checkout / "models" / "model_card.json").read_text())
+    assert card["kind"] != "article", "the full path replaces the article's model with the stronger default"
+    assert "Hello World!\n0,1\n" in printed(executed["03_flask_app.ipynb"])
+    answered = printed(executed["06_test_deployment.ipynb"])
+    assert f"0  <- {HAM}" in answered and f"1  <- {SPAM}" in answered
+    if not minikube_running() and container_engine() == "podman":
+        assert "answered by: demov1" in printed(executed["05_kubernetes_minikube.ipynb"])
+        assert "pod demov1 removed" in answered
+    record("Run All", f"{len(executed)} notebooks, model {card['model_version']}")
+
+
+def test_the_article_path_runs_on_its_own(checkout, record):
+    executed = run_all(checkout, without_tag=BEYOND)
+    for notebook in executed.values():
+        assert not any(BEYOND in c.metadata.get("tags", []) for c in notebook.cells)
+    card = json.loads((checkout / "models" / "model_card.json").read_text())
+    assert card["kind"] == "article", "without the parts beyond it, models/ holds the article's random forest"
+    assert type(pickle.loads((checkout / "models" / "model.pkl").read_bytes())).__name__ == "RandomForestClassifier"
+    assert "[0 1]" in printed(executed["02_train_evaluate.ipynb"])
+    assert "Hello World!\n0,1\n" in printed(executed["03_flask_app.ipynb"])
+    answered = printed(executed["06_test_deployment.ipynb"])
+    assert f"0  <- {HAM}" in answered and f"1  <- {SPAM}" in answered
+    assert card["model_version"] in answered, "the image and the Pod serve the article's model"
+    record("article path", f"{sum(len(n.cells) for n in executed.values())} cells, model {card['model_version']}")
+
+
+def test_clean_checkout_has_no_build_outputs(tmp_path):
+    copy = clean_checkout(tmp_path)
+    assert (copy / "notebooks" / "02_train_evaluate.ipynb").exists()
+    assert not any((copy / folder).exists() for folder in ("models", "build", "data", ".venv"))
