@@ -18,7 +18,7 @@ export PYTHONHASHSEED := 0
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv data train run serve export-app outputs bench drill image container-run container-stop k8s-check k8s-up k8s-test k8s-down lint-workflow lint lab test test-fast clean distclean
+.PHONY: help venv data train run serve export-app outputs bench drill image container-run container-stop k8s-check k8s-up k8s-test k8s-down lint-workflow lint docs lab test test-fast clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -125,6 +125,9 @@ lint: $(STAMP) $(ACTIONLINT) ## ruff check and ruff format --check (Python and n
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(ACTIONLINT) .github/workflows/*.yml
+
+docs: $(STAMP) ## build the tutorial as a static site into build/site/ (README, docs/, notebooks with their stored outputs)
+	$(BIN)/python scripts/build_site.py
 
 lab: $(STAMP) ## open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks/

@@ -109,8 +109,19 @@ BEYOND = "beyond-article"
 # What a reader must find in each notebook with every beyond-article cell removed (issue: the article's
 # own code, visible and runnable).
 ARTICLE_CODE = {
-    "02_train_evaluate.ipynb": ["CountVectorizer()", "RandomForestClassifier(", "pickle.dump(vectorizer", "pickle.dump(model"],
-    "03_flask_app.ipynb": ["app = Flask(__name__)", '@app.route("/")', '@app.route("/predict"', "request.args", "pickle.load"],
+    "02_train_evaluate.ipynb": [
+        "CountVectorizer()",
+        "RandomForestClassifier(",
+        "pickle.dump(vectorizer",
+        "pickle.dump(model",
+    ],
+    "03_flask_app.ipynb": [
+        "app = Flask(__name__)",
+        '@app.route("/")',
+        '@app.route("/predict"',
+        "request.args",
+        "pickle.load",
+    ],
     "04_docker.ipynb": ["build -t", "run -d -p", " ps ", "logs", "stop"],
     "05_kubernetes_minikube.ipynb": [
         "minikube start",
@@ -144,7 +155,11 @@ def test_article_code_comes_first_and_is_visible_without_the_beyond_cells(path):
     starts = [i for i in beyond if i - 1 not in beyond]
     for start in starts:
         opening = cells[start]
-        assert opening.cell_type == "markdown" and "may skip" in opening.source, (path.name, start, opening.source[:120])
+        assert opening.cell_type == "markdown" and "may skip" in opening.source, (
+            path.name,
+            start,
+            opening.source[:120],
+        )
     # the article's part comes first: after the first beyond-article cell, only recap, exercises, clean-up
     if starts:
         after = [c for c in cells[starts[0] :] if BEYOND not in tags(c) and c.cell_type == "code"]

@@ -81,7 +81,10 @@ def run_all(checkout: Path, without_tag: str | None = None) -> dict[str, nbforma
                 # no Pod could run here (no minikube, no podman): serve the checkout's model instead
                 gunicorn = Gunicorn(checkout / "models", checkout / "gunicorn.log", port=ARTICLE_PORT)
             NotebookClient(
-                notebook, timeout=1800, kernel_name="python3", resources={"metadata": {"path": str(checkout / "notebooks")}}
+                notebook,
+                timeout=1800,
+                kernel_name="python3",
+                resources={"metadata": {"path": str(checkout / "notebooks")}},
             ).execute()
             executed[name] = notebook
     finally:
