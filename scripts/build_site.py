@@ -11,9 +11,9 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from spamcheck.paths import ROOT
+
 STAGE = ROOT / "build" / "site-src"
 
 

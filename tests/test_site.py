@@ -55,7 +55,9 @@ def browser(missing_tool):
     names = [os.environ.get("CHROMIUM", ""), "chromium", "chromium-browser", "google-chrome"]
     executable = next((found for name in names if name and (found := shutil.which(name))), None)
     if executable is None:
-        missing_tool("no Chromium: install Debian's chromium (apt-get install chromium) or set CHROMIUM", "requires-chromium")
+        missing_tool(
+            "no Chromium: install Debian's chromium (apt-get install chromium) or set CHROMIUM", "requires-chromium"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
