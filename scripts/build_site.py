@@ -8,6 +8,7 @@ folder mirrors the repository's layout. The notebooks are copied with their stor
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -28,7 +29,8 @@ def stage() -> None:
 
 def main() -> int:
     stage()
-    built = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--clean"], cwd=ROOT)
+    quiet = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}  # mkdocs-material's notice about its successor
+    built = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--clean"], cwd=ROOT, env=quiet)
     if built.returncode == 0:
         print(f"The site is in {ROOT / 'build' / 'site'}: open index.html, or serve the folder.")
     return built.returncode
