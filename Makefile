@@ -56,7 +56,7 @@ serve: $(STAMP) models/model_card.json ## serve the trained model with gunicorn 
 	@echo "  curl 'http://$(HOST):$(PORT)/predict?text=Are+we+still+on+for+lunch+tomorrow%3F'   # 0 = ham"
 	@echo "  curl 'http://$(HOST):$(PORT)/predict?text=WINNER%21+Claim+your+FREE+prize%2C+call+09061701461'   # 1 = spam"
 	@echo "  curl -H 'Content-Type: application/json' -d '{\"texts\": [\"see you at 7\", \"FREE entry to win \u00a31000, txt WIN to 87121\"]}' http://$(HOST):$(PORT)/v1/predict"
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c app/gunicorn.conf.py app.app:app
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c app/gunicorn.conf.py 'app.app:create_app()'
 
 export-app: $(STAMP) ## regenerate app/app.py (cells tagged "app") and app/article_app.py ("article-app") from notebook 03
 	$(BIN)/jupyter nbconvert notebooks/03_flask_app.ipynb --to python --no-prompt \

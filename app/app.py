@@ -28,7 +28,8 @@ def load_model(model_dir=None):
     try:
         model = artifacts.load(model_dir)  # default: MODEL_DIR, else models/
         labels, _ = model.predict(["smoke test: is this message spam?"])
-        assert len(labels) == 1, "the smoke prediction returned no label"
+        if len(labels) != 1:
+            raise artifacts.ArtifactError(f"the smoke prediction returned {len(labels)} labels, not 1")
         return model, None
     except Exception as exc:  # any failure: not ready, and /readyz says why
         return None, f"model not loaded from {model_dir or artifacts.model_dir()}: {exc}"
@@ -94,7 +95,8 @@ def healthz():
 def readyz():
     if service().model is None:
         return jsonify(error=service().problem), 503
-    return jsonify(status="ready", model_version=service().model.version, host=HOST_NAME)
+    model = service().model
+    return jsonify(status="ready", model_version=model.version, host=HOST_NAME, predictor=model.predictor)
 
 
 @api.get("/v1/model")
@@ -240,12 +242,9 @@ def create_app(model_dir=None, limits: Limits | None = None) -> Flask:
     return app
 
 
-app = create_app()
-
-
 # `python app/app.py` starts Flask's development server (127.0.0.1 unless HOST says otherwise)
 if __name__ == "__main__":
-    app.run(
+    create_app().run(
         host=os.environ.get("HOST", "127.0.0.1"),
         port=int(os.environ.get("PORT", "5000")),
         debug=os.environ.get("FLASK_DEBUG") == "1",

@@ -1,4 +1,4 @@
-"""gunicorn settings for the spamcheck service (`gunicorn -c app/gunicorn.conf.py app.app:app`).
+"""gunicorn settings for the spamcheck service (`gunicorn -c app/gunicorn.conf.py 'app.app:create_app()'`).
 
 Every value can be changed from the environment; the defaults suit a 2-core machine or a pod
 with a limit of about one CPU per worker.
@@ -12,13 +12,13 @@ import tempfile
 # Listen on loopback unless told otherwise; the container image sets HOST=0.0.0.0.
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
 # Prediction is CPU-bound and holds the GIL, so parallelism comes from processes: one per core.
-# Measured on 2 cores with 16 connections (`make bench`): 2 sync workers beat 2 workers x 2-4
-# threads on /predict throughput and p99 latency, because threads only contend for the GIL.
+# Sync workers beat threaded ones on /predict throughput and p99 latency (`make bench`; the figures
+# are in docs/speed.md), because threads only contend for the GIL.
 # Behind a slow network without a buffering proxy, set GUNICORN_THREADS=2 or more (gthread).
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 worker_class = "gthread" if threads > 1 else "sync"
-# A worker silent for this long is killed and replaced; a batch of 1,000 messages takes ~0.1 s.
+# A worker silent for this long is killed and replaced; the largest batch takes far less.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # On SIGTERM (docker stop, Kubernetes) finish in-flight requests for up to this long.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
@@ -27,9 +27,9 @@ keepalive = 5
 # from restarting together.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "100000"))
 max_requests_jitter = max_requests // 2
-# Load the app (and the model) once in the master, then fork: a recycled worker is ready in
-# milliseconds instead of re-importing scikit-learn and re-reading the pickles, which stalled
-# every connection for over 2 s when both workers recycled at 2,000 requests/s (`make bench`).
+# Load the app (and the model) once in the master, then fork: a recycled worker is ready at once
+# instead of re-importing scikit-learn and re-reading the pickles, which stalled every connection
+# when both workers recycled under load (`make bench`).
 # Forked workers also share the model's memory pages.
 preload_app = True
 # The app writes one line per request itself (with its request id), so no gunicorn access log.

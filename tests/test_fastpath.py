@@ -7,7 +7,7 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from spamcheck.serving import artifacts
-from spamcheck.serving.fastpath import CompiledLinearModel, NotCompilable, _Analyzers
+from spamcheck.serving.fastpath import CompiledLinearModel, NotCompilable, _Analyzers, compile_checked
 from spamcheck.training import models
 from spamcheck.training.export import export_model
 
@@ -102,3 +102,55 @@ def test_other_models_are_served_by_scikit_learn(kind, messages, tmp_path):
     np.testing.assert_array_equal(
         labels, pipeline.predict(["WIN a FREE prize, call 0800 now to claim", "see you at 7"])
     )
+
+
+# Variants of the default SVM pipeline (settings of its unfitted steps) and whether the fast path
+# should serve them: either way, the answers must be scikit-learn's.
+VARIANTS = {
+    "pos_label=0": ({"classifier__pos_label": 0}, True),
+    'threshold="auto"': ({"classifier__threshold": "auto"}, True),
+    "fit_intercept=False": ({"classifier__estimator__estimator__fit_intercept": False}, True),
+    "sublinear_tf=False": ({"features__words__sublinear_tf": False}, False),
+    "word 1-3-grams, char 3-4-grams": (
+        {"features__words__ngram_range": (1, 3), "features__chars__ngram_range": (3, 4)},
+        True,
+    ),
+    "lowercase=False": ({"features__words__lowercase": False, "features__chars__lowercase": False}, True),
+    'strip_accents="unicode"': (
+        {"features__words__strip_accents": "unicode", "features__chars__strip_accents": "unicode"},
+        True,
+    ),
+    'norm="l1"': ({"features__chars__norm": "l1"}, False),
+}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_variant_answers_as_scikit_learn_through_the_fast_path_or_scikit_learn(variant, messages):
+    settings, served_fast = VARIANTS[variant]
+    train = messages.iloc[::3]
+    pipeline = models.svm_pipeline().set_params(**settings).fit(train["text"], train["y"])
+    model = artifacts.SpamModel(
+        pipeline.named_steps["features"], pipeline.named_steps["classifier"], {"model_version": variant}
+    )
+    texts = list(messages["text"].iloc[1::7]) + EDGE_CASES + ["Café CRÈME à la carte", "FREE FREE free"]
+    labels, probabilities = model.predict(texts)
+    stripped = [text.strip() for text in texts]  # what SpamModel.predict gives the model
+    np.testing.assert_array_equal(labels, pipeline.predict(stripped))
+    np.testing.assert_allclose(probabilities, pipeline.predict_proba(stripped)[:, 1], rtol=0, atol=1e-9)
+    one = [model.predict([text]) for text in texts[:50]]
+    assert [label for [label], _ in one] == labels[:50]
+    assert (model.fast is not None) == served_fast, model.predictor
+    assert model.predictor == "fast path" if served_fast else model.predictor.startswith("scikit-learn (")
+
+
+def test_a_model_the_fast_path_cannot_build_is_served_by_scikit_learn_and_says_why(spam_model, messages, caplog):
+    # the features of one fit with the classifier of another: a width the compiled model refuses
+    small = messages.iloc[::4]
+    other = models.svm_pipeline(char_ngram_range=(3, 3)).fit(small["text"], small["y"])
+    compiled, problem = compile_checked(spam_model.features, other.named_steps["classifier"])
+    assert compiled is None and "NotCompilable" in problem and "width" in problem
+    with caplog.at_level("WARNING", logger="spamcheck.serving.artifacts"):
+        model = artifacts.SpamModel(other.named_steps["features"], spam_model.classifier, {"model_version": "mixed"})
+    assert model.fast is None and model.predictor.startswith("scikit-learn (NotCompilable")
+    assert "served by scikit-learn, not the fast path" in caplog.text
+    assert spam_model.predictor == "fast path"

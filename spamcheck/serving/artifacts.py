@@ -7,6 +7,7 @@ before unpickling it: a swapped or damaged file is refused with an error naming 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import pickle
 from dataclasses import dataclass
@@ -61,12 +62,19 @@ class SpamModel:
     card: dict
 
     def __post_init__(self):
-        from spamcheck.serving.fastpath import CompiledLinearModel, NotCompilable
+        from spamcheck.serving.fastpath import compile_checked
 
-        try:  # the default model gets the fast path; any other is served by scikit-learn
-            self.fast = CompiledLinearModel(self.features, self.classifier)
-        except NotCompilable:
-            self.fast = None
+        # the fast path, if it answers the probes exactly as scikit-learn; otherwise scikit-learn serves
+        self.fast, self.fast_path_problem = compile_checked(self.features, self.classifier)
+        if self.fast_path_problem:
+            logging.getLogger(__name__).warning(
+                "model %s is served by scikit-learn, not the fast path: %s", self.version, self.fast_path_problem
+            )
+
+    @property
+    def predictor(self) -> str:
+        """What answers: "fast path", or "scikit-learn (why the fast path does not)"."""
+        return "fast path" if self.fast is not None else f"scikit-learn ({self.fast_path_problem})"
 
     @property
     def version(self) -> str:

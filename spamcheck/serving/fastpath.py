@@ -1,7 +1,7 @@
 """A serving fast path for the default model: TF-IDF words + chars and a calibrated linear SVM.
 
 Why: scikit-learn checks its inputs on every call (array validation, dataframe detection, joblib
-for the FeatureUnion), about 5 ms for one message, while the arithmetic takes a few microseconds.
+for the FeatureUnion), milliseconds for one message, while the arithmetic takes microseconds.
 A web service predicts one message per request, so those checks would be nearly all of its work.
 
 What: :class:`CompiledLinearModel` reads the *fitted* scikit-learn objects and evaluates the
@@ -10,10 +10,12 @@ word's character n-grams cached), their vocabulary columns, counts, ``1 + log(tf
 L2 norm per vectorizer, the linear SVMs' decision values, each one's sigmoid calibration, their
 mean, and the threshold. The arithmetic is one loop compiled to machine code by numba
 (:func:`_probability`), which reads the columns straight from the bytes the analyzers join: under
-load (cold CPU caches) every numpy call or new array costs 3-15 us, more than the arithmetic on a
-few hundred n-grams, so one message makes no numpy array in Python. Nothing is re-learned.
+load (cold CPU caches) every numpy call or new array costs more than the arithmetic on a few
+hundred n-grams (docs/benchmarks.md has the measurements), so one message makes no numpy array in Python. Nothing is re-learned.
 tests/test_fastpath.py checks it against scikit-learn on all 5,574 messages, one at a time and in
-one batch. Models of any other shape are served by scikit-learn itself (see ``artifacts.SpamModel``).
+one batch. Before a loaded model is served this way, :func:`compile_checked` compares it with
+scikit-learn on :data:`PROBES`; a model of any other shape, or one that answers differently, is
+served by scikit-learn itself, and ``/readyz`` says which (see ``artifacts.SpamModel``).
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from functools import lru_cache
 import numba
 import numpy as np
 
-# Distinct words whose char_wb columns are kept per worker (at most about 10 MB; the least recently
-# used go first). Messages reuse a small vocabulary (the collection has 13,627 distinct
+# Distinct words whose char_wb columns are kept per worker (the least recently used go first).
+# Messages reuse a small vocabulary (the collection has 13,627 distinct
 # words), so nearly every word of a new message has been seen before.
 WORD_CACHE_SIZE = 20_000
 
@@ -275,6 +277,9 @@ def _vectorizers(features):
 
 
 def _calibrated_svms(classifier):
+    """The calibrated SVMs, the decision threshold and the positive label, read as scikit-learn's
+    FixedThresholdClassifier reads them (threshold "auto" is 0.5 on probabilities; pos_label None
+    means the second class)."""
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.model_selection import FixedThresholdClassifier
     from sklearn.svm import LinearSVC
@@ -290,8 +295,34 @@ def _calibrated_svms(classifier):
     members = classifier.estimator_.calibrated_classifiers_
     if not all(isinstance(m.estimator, LinearSVC) and len(m.calibrators) == 1 for m in members):
         raise NotCompilable("calibrated members are not binary linear SVMs")
-    threshold = float(classifier.threshold)
-    return members, threshold
+    threshold = 0.5 if classifier.threshold == "auto" else float(classifier.threshold)
+    pos_label = 1 if classifier.pos_label is None else classifier.pos_label
+    if pos_label not in (0, 1):
+        raise NotCompilable(f"pos_label {pos_label!r} is not one of the classes 0, 1")
+    return members, threshold, pos_label
+
+
+# Texts the compiled model must answer exactly as scikit-learn before it serves: empty, short and
+# long, cased and accented, digits, currency, URLs, repeated words, and the collection's kinds.
+PROBES = (
+    "",
+    " ",
+    "ok",
+    "Ok lar... Joking wif u oni...",
+    "Hey, are we still on for lunch tomorrow?",
+    "URGENT! You have WON a £1000 prize. Call 09061701461 to claim",
+    "FREE entry in 2 a wkly comp to win FA Cup final tkts 21st May 2005. Text FA to 87121",
+    "WINNER!! As a valued network customer you have been selected to receive a £900 prize reward!",
+    "Sorry, I'll call later",
+    "Café crème à la carte: naïve résumé",
+    "ÉCRIS-MOI VITE!!! www.example.com/win?x=1 &lt;#&gt;",
+    "call call call call call 0800 0800 0800",
+    "\tspaces   and\nnewlines\r\n",
+    "Your parcel is on hold: pay the £1.99 fee at https://parcel-example.com",
+    "Hi Mum, this is my new number, can you text me back",
+    "a" * 300,
+    " ".join(["word"] * 200),
+)
 
 
 class CompiledLinearModel:
@@ -299,17 +330,21 @@ class CompiledLinearModel:
 
     def __init__(self, features, classifier):
         vectorizers = _vectorizers(features)
-        members, self.threshold = _calibrated_svms(classifier)
+        members, self.threshold, self.pos_label = _calibrated_svms(classifier)
         self.part_ends = np.cumsum([len(vec.vocabulary_) for vec in vectorizers], dtype=np.int64)
         self.analyzers = _Analyzers(vectorizers, offsets=[0, *self.part_ends[:-1]])
         idf = np.concatenate([vec.idf_ for vec in vectorizers])
-        a = np.array([m.calibrators[0].a_ for m in members])
-        b = np.array([m.calibrators[0].b_ for m in members])
+        try:  # the sigmoid's parameters (scikit-learn's _SigmoidCalibration; the probe check guards a rename)
+            a = np.array([m.calibrators[0].a_ for m in members])
+            b = np.array([m.calibrators[0].b_ for m in members])
+        except AttributeError as exc:
+            raise NotCompilable(f"the sigmoid calibrators have changed: {exc}") from None
         weights = np.vstack([m.estimator.coef_.ravel() for m in members]).T  # one row per feature
         if weights.shape[0] != self.part_ends[-1]:
             raise NotCompilable("the classifier's width does not match the features")
         self.table = np.ascontiguousarray(np.column_stack([idf, weights * a]), dtype=np.float64)
-        self.bias = a * np.array([m.estimator.intercept_[0] for m in members]) + b
+        # intercept_ is an array of one, or the float 0.0 when the SVM was fitted without one
+        self.bias = a * np.array([float(np.ravel(m.estimator.intercept_)[0]) for m in members]) + b
 
     def predict(self, texts: list[str]) -> tuple[list[int], list[float]]:
         """Labels (1 = spam) and P(spam) for each text, as the scikit-learn pipeline gives them."""
@@ -319,4 +354,33 @@ class CompiledLinearModel:
         else:
             column_bytes, bounds = self.analyzers.columns_of(texts)
             probabilities = _probabilities(column_bytes, bounds, self.table, self.part_ends, self.bias).tolist()
-        return [int(p >= self.threshold) for p in probabilities], probabilities
+        if self.pos_label == 1:
+            return [int(p >= self.threshold) for p in probabilities], probabilities
+        # pos_label 0 thresholds P(ham), as scikit-learn does: ham when it reaches the threshold
+        return [int(not (1 - p) >= self.threshold) for p in probabilities], probabilities
+
+
+def compile_checked(features, classifier, probes=PROBES) -> tuple[CompiledLinearModel | None, str | None]:
+    """The compiled model, if it answers every probe exactly as scikit-learn does (the same labels,
+    probabilities within 1e-9), one at a time and as one batch; else (None, why not). Never raises:
+    a model the fast path cannot evaluate is served by scikit-learn instead."""
+    try:
+        compiled = CompiledLinearModel(features, classifier)
+        matrix = features.transform(list(probes))
+        expected_labels = classifier.predict(matrix).tolist()
+        expected = classifier.predict_proba(matrix)[:, 1]
+        answers = {
+            "one at a time": [compiled.predict([text]) for text in probes],
+            "as a batch": [compiled.predict(list(probes))],
+        }
+        for how, results in answers.items():
+            labels = [label for result in results for label in result[0]]
+            probabilities = [p for result in results for p in result[1]]
+            if labels != expected_labels:
+                text = next(t for t, got, want in zip(probes, labels, expected_labels) if got != want)
+                return None, f"the compiled model differs from scikit-learn {how}: the label of {text!r}"
+            if not np.allclose(probabilities, expected, rtol=0, atol=1e-9):
+                return None, f"the compiled model differs from scikit-learn {how}: the spam probabilities"
+        return compiled, None
+    except Exception as exc:  # any shape or value it was not written for: scikit-learn serves
+        return None, f"{type(exc).__name__}: {exc}"

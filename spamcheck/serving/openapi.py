@@ -283,10 +283,14 @@ def document(limits: Limits) -> dict:
                         "200": _json(
                             {
                                 "type": "object",
-                                "required": ["status", "model_version", "host"],
+                                "required": ["status", "model_version", "host", "predictor"],
                                 "properties": {
                                     "status": {"const": "ready"},
                                     "model_version": {"type": "string"},
+                                    "predictor": {
+                                        "type": "string",
+                                        "description": '"fast path", or "scikit-learn (why the fast path does not answer)"',
+                                    },
                                     "host": {
                                         "type": "string",
                                         "description": "the server's host name; in a Pod, the Pod's name",

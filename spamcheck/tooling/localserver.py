@@ -51,7 +51,7 @@ class Gunicorn:
         }
         self.log = open(log_path, "w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "app/gunicorn.conf.py", "app.app:app"],
+            [sys.executable, "-m", "gunicorn", "-c", "app/gunicorn.conf.py", "app.app:create_app()"],
             cwd=ROOT,
             env=environment,
             stdout=self.log,
