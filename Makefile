@@ -121,9 +121,10 @@ $(ACTIONLINT):
 lint-workflow: $(ACTIONLINT) ## lint .github/workflows with actionlint
 	$(ACTIONLINT) .github/workflows/*.yml
 
-lint: $(STAMP) $(ACTIONLINT) ## ruff check and ruff format --check (Python and notebooks), actionlint
+lint: $(STAMP) $(ACTIONLINT) ## ruff check and format --check (Python and notebooks), import layers (lint-imports), actionlint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(ACTIONLINT) .github/workflows/*.yml
 
 docs: $(STAMP) ## build the tutorial as a static site into build/site/ (README, docs/, notebooks with their stored outputs)

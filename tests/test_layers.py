@@ -1,83 +1,71 @@
-"""The package's layers: imports go one way, with no cycles, and the service needs only its own.
+"""The package's layers, as import-linter contracts (pyproject.toml, `[tool.importlinter]`):
 
 spamcheck.paths        <- every layer (where things are, hashing, atomic writes)
 spamcheck.serving      <- run time: what the image holds; imports only paths and itself
 spamcheck.training     <- data, models, evaluation, export; may import serving
 spamcheck.tooling      <- engines, local servers, manifests, port-forwards; may import both
+
+no import cycles, and app/app.py (the service) imports only the run-time layer. `lint-imports` must
+pass here, and fail on a copy of the code that breaks each contract.
 """
 
 from __future__ import annotations
 
-import ast
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 
 from service import ROOT
 
 PACKAGE = ROOT / "spamcheck"
-ALLOWED = {  # layer -> the layers it may import
-    "paths": {"paths"},
-    "serving": {"paths", "serving"},
-    "training": {"paths", "serving", "training"},
-    "tooling": {"paths", "serving", "training", "tooling"},
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
+
+
+def lint_imports(where: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"],
+        cwd=where,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(where), "PATH": str(LINT_IMPORTS.parent)},  # the copy's package, not the installed one
+        timeout=120,
+    )
+
+
+def test_the_code_keeps_every_contract():
+    done = lint_imports(ROOT)
+    assert done.returncode == 0 and "3 kept, 0 broken" in done.stdout, done.stdout + done.stderr
+
+
+# a change that breaks one contract: (file, line added at its top, the contract lint-imports must name)
+BREAKS = {
+    "serving imports training": ("spamcheck/serving/metrics.py", "import spamcheck.training.data", "Layers"),
+    "a new module in no layer": ("spamcheck/extras.py", "", "Layers"),
+    "a cycle inside a layer": (
+        "spamcheck/serving/fastpath.py",
+        "import spamcheck.serving.artifacts",
+        "No import cycles",
+    ),
+    "the service imports tooling": ("app/app.py", "import spamcheck.tooling.engines", "The service"),
 }
 
 
-def module_name(path) -> str:
-    parts = path.relative_to(ROOT).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def imports(path) -> set[str]:
-    """Every spamcheck module ``path`` imports, at the top or inside functions."""
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("spamcheck"):
-            found |= {
-                f"{node.module}.{alias.name}"
-                if (PACKAGE.parent / f"{node.module}.{alias.name}".replace(".", "/")).with_suffix(".py").exists()
-                else node.module
-                for alias in node.names
-            }
-        elif isinstance(node, ast.Import):
-            found |= {alias.name for alias in node.names if alias.name.startswith("spamcheck")}
-    return found
-
-
-GRAPH = {module_name(path): imports(path) for path in PACKAGE.rglob("*.py")}
-
-
-def layer(module: str) -> str:
-    parts = module.split(".")
-    return parts[1] if len(parts) > 1 else "paths"  # the package's own __init__ counts as shared
-
-
-def test_every_module_is_in_a_layer():
-    assert {layer(m) for m in GRAPH} == set(ALLOWED)
-
-
-def test_imports_go_one_way():
-    wrong = [
-        f"{module} imports {target}"
-        for module, targets in GRAPH.items()
-        for target in targets
-        if layer(target) not in ALLOWED[layer(module)]
-    ]
-    assert not wrong
-
-
-def test_no_import_cycles():
-    def visit(module, path):
-        assert module not in path, "import cycle: " + " -> ".join([*path, module])
-        for target in GRAPH.get(module, ()):
-            visit(target, [*path, module])
-
-    for module in GRAPH:
-        visit(module, [])
-
-
-def test_the_app_imports_only_the_serving_layer():
-    used = imports(ROOT / "app" / "app.py")
-    assert used and {layer(m) for m in used} <= {"paths", "serving"}, used
+@pytest.mark.parametrize("change", BREAKS)
+def test_lint_imports_fails_on_a_copy_that_breaks_a_contract(change, tmp_path):
+    for name in ("spamcheck", "app"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(ROOT / "pyproject.toml", tmp_path)
+    path, line, contract = BREAKS[change]
+    target = tmp_path / path
+    target.write_text(line + "\n" + (target.read_text() if target.exists() else ""))
+    done = lint_imports(tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    broken = done.stdout[done.stdout.index("Broken contracts") :]
+    assert contract in broken, broken
 
 
 def test_one_place_defines_the_repository_root():
