@@ -18,7 +18,8 @@ export PYTHONHASHSEED := 0
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv data train run serve export-app outputs bench drill image container-run container-stop k8s-check k8s-up k8s-test k8s-down lint-workflow lint docs lab test test-fast clean distclean
+
+.PHONY: help venv lock data train run serve export-app outputs bench drill image container-run container-stop k8s-check k8s-up k8s-test k8s-down lint-workflow lint docs lab test test-fast clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -37,6 +38,16 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $@
 
 venv: $(STAMP) ## create .venv and install the pinned requirements
+
+# The pins: requirements.txt (everything: the service, training, notebooks, development) and
+# app/requirements.txt (the service, the same versions), compiled by uv from pyproject.toml. uv keeps
+# the versions already pinned unless pyproject.toml rules them out; tests/test_environment.py fails
+# when the files are stale.
+LOCK_ALL := uv pip compile pyproject.toml --universal --all-extras -o requirements.txt
+LOCK_APP := uv pip compile pyproject.toml --universal --constraint requirements.txt -o app/requirements.txt
+lock: $(STAMP) ## recompile requirements.txt and app/requirements.txt from pyproject.toml with uv
+	$(BIN)/$(LOCK_ALL)
+	$(BIN)/$(LOCK_APP)
 
 data: $(STAMP) ## download and verify the SMS Spam Collection into data/
 	$(BIN)/python -m spamcheck.training.data
