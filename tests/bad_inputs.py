@@ -97,7 +97,9 @@ BAD_INPUTS = [
         "will not read",
     ),
     ("article: no text", "get", "/predict", {}, 400, "?text="),
-    ("article: text too long", "get", "/predict", {"query_string": {"text": LONG}}, 422, "10,001 characters"),
+    ("article: text too long", "post", "/predict", {"data": {"text": LONG}}, 422, "10,001 characters"),
+    ("article: GET, too long", "get", "/predict", {"query_string": {"text": "x" * 161}}, 422, "POST more or longer"),
+    ("article: GET, too many", "get", "/predict", {"query_string": {"text": [HAM] * 5}}, 422, "at most 4 messages"),
     ("article: empty POST", "post", "/predict", {}, 400, "no message"),
     ("article: form without text", "post", "/predict", {"data": {"message": HAM}}, 400, "form fields named text"),
     (

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import http.client
 import json
+import subprocess
+import sys
 import time
 import urllib.parse
+from pathlib import Path
 
 import pytest
 
@@ -105,3 +108,30 @@ def test_no_worker_died_and_no_500(server):
     for sign in ("Traceback", "WORKER TIMEOUT", "Worker exiting", " 500 "):
         assert sign not in logs, logs[-2000:]
     assert " POST /v1/predict 400 " in logs and " GET /predict 200 " in logs
+
+
+@pytest.mark.drills  # a fuzzer: with the drills, out of the inner loop
+def test_an_unmodified_schemathesis_run_finds_no_schema_valid_request_rejected(gunicorn, tmp_path):
+    """The OpenAPI document promises only what the server keeps: GET /predict documents what one
+    request line carries. schemathesis with no project settings (run outside the repository, so
+    drills/schemathesis.toml is not read), checking that every schema-valid request is accepted."""
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "schemathesis"),
+            "run",
+            f"{gunicorn.url}/openapi.json",
+            "--checks",
+            "positive_data_acceptance",
+            "--max-examples",
+            "50",
+            "--seed",
+            "7",
+            "--generation-database",
+            "none",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]

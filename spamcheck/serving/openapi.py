@@ -7,7 +7,7 @@ responses the tests receive validate against the schemas.
 from __future__ import annotations
 
 from spamcheck import __version__
-from spamcheck.serving.validation import Limits
+from spamcheck.serving.validation import GET_MAX_MESSAGE_CHARS, GET_MAX_MESSAGES, Limits
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -202,15 +202,21 @@ def document(limits: Limits) -> dict:
                             "in": "query",
                             "required": True,
                             "explode": True,
-                            "schema": texts,
+                            # what one request line always carries; more or longer messages: POST
+                            "schema": {
+                                "type": "array",
+                                "minItems": 1,
+                                "maxItems": GET_MAX_MESSAGES,
+                                "items": {"type": "string", "maxLength": GET_MAX_MESSAGE_CHARS},
+                            },
                         }
                     ],
                     "responses": {
                         "200": plain,
                         **_errors(400, 413, 422, 503),
                         "414": {
-                            "description": "A request line over 8,190 bytes, refused by gunicorn before the app: "
-                            "POST long messages instead",
+                            "description": "A request line over 8,190 bytes (more than the parameter allows), "
+                            "refused by gunicorn before the app: POST long messages instead",
                             "content": {"text/html": {"schema": {"type": "string"}}},
                         },
                     },

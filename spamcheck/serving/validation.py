@@ -129,6 +129,13 @@ def query_values(request, name: str) -> list[str]:
     return [value for key, value in fields if key == name]
 
 
+# What GET /predict takes: what one request line (gunicorn's limit, 8,190 bytes) always carries,
+# even if every character is percent-encoded UTF-8 of 4 bytes (12 characters on the line):
+# 4 x (len("text=&") + 160 x 12) = 7,704 bytes. More, or longer, messages go by POST.
+GET_MAX_MESSAGES = 4
+GET_MAX_MESSAGE_CHARS = 160  # one SMS
+
+
 def texts_from_article_request(request, limits: Limits) -> list[str]:
     """The article's /predict: ?text=a&text=b, form fields ``text``, or JSON."""
     if request.method == "GET":
@@ -137,6 +144,14 @@ def texts_from_article_request(request, limits: Limits) -> list[str]:
             raise InputError(
                 400,
                 "no message: add one or more ?text=... query parameters, e.g. /predict?text=Are+we+still+on+for+lunch",
+            )
+        longest = max(map(len, texts))
+        if len(texts) > GET_MAX_MESSAGES or longest > GET_MAX_MESSAGE_CHARS:
+            raise InputError(
+                422,
+                f"{len(texts)} message(s), the longest {longest:,} characters: GET /predict takes at most "
+                f"{GET_MAX_MESSAGES} messages of at most {GET_MAX_MESSAGE_CHARS} characters (one request line); "
+                "POST more or longer ones as form fields named text, e.g. curl -d text=... /predict",
             )
         return check_texts(texts, limits, field="text")
     if request.is_json:
