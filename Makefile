@@ -157,8 +157,10 @@ test: data models/model_card.json ## the whole suite: pytest, nbval on every not
 
 # The inner loop leaves out the slow layers; .ci/run's Python 3.13 run keeps the drills in.
 FAST_MARKERS ?= not container and not notebooks and not drills
-test-fast: data ## the inner loop (under a minute): every test but notebooks, containers and fault drills
-	$(BIN)/python -m pytest tests -m "$(FAST_MARKERS)" -p no:randomly $(PYTEST_ARGS)
+# In a random order (pytest-randomly prints the seed; -p randomly -p "randomly_seed=N" repeats one),
+# on 2 processes: every test must pass alone and in any order.
+test-fast: data ## the inner loop (under a minute): every test but notebooks, containers and fault drills, in random order
+	$(BIN)/python -m pytest tests -m "$(FAST_MARKERS)" -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 clean: ## remove build outputs (executed notebooks, trained models)
 	rm -rf build models

@@ -41,12 +41,11 @@ import urllib.parse
 from pathlib import Path
 
 from spamcheck.serving import artifacts
+from spamcheck.serving.examples import HAM, SPAM
 from spamcheck.serving.validation import GET_MAX_MESSAGE_CHARS
 from spamcheck.tooling.localserver import Gunicorn
 from spamcheck.training import data
 
-SPAM = "URGENT! You have WON a £1000 prize. Call 09061701461 to claim"
-HAM = "Hey, are we still on for lunch tomorrow?"
 ROTATING = 2000  # distinct messages /predict rotates through
 TARGETS = {"ratio": 0.85, "p99_ms": 25.0, "batch_ms": 100.0}
 

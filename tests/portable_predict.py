@@ -15,11 +15,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout's spamcheck
 
 from spamcheck.serving import artifacts  # noqa: E402
+from spamcheck.serving.examples import HAM, SPAM  # noqa: E402
 
 # Short, long, empty, non-ASCII, ham and spam: the same list on both sides.
 MESSAGES = [
-    "Hey, are we still on for lunch tomorrow?",
-    "URGENT! You have WON a £1000 prize. Call 09061701461 to claim",
+    HAM,
+    SPAM,
     "",
     "Ünïcödé ñ 漢字 😀",
     "FREE entry to win, txt WIN to 87121",

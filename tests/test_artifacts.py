@@ -9,6 +9,7 @@ import pytest
 
 from spamcheck.paths import sha256_bytes
 from spamcheck.serving import artifacts
+from spamcheck.tooling.drills import TAMPERINGS
 from spamcheck.training import models
 
 
@@ -33,11 +34,14 @@ def test_card_records_hashes_versions_and_data(model_dir):
     assert {"python", "scikit-learn", "numpy", "scipy"} <= card["versions"].keys()
 
 
-def test_swapped_pickle_is_refused(model_dir, tmp_path):
+@pytest.mark.parametrize("tampering", TAMPERINGS)
+def test_a_tampered_model_is_refused_naming_the_file(tampering, model_dir, tmp_path):
+    """Each way of tampering with models/, once (the drills then check the running service's 503s)."""
+    change, named = TAMPERINGS[tampering]
     copy = tmp_path / "models"
     shutil.copytree(model_dir, copy)
-    (copy / "model.pkl").write_bytes((copy / "model.pkl").read_bytes() + b"\0")
-    with pytest.raises(artifacts.ArtifactError, match=r"model\.pkl has sha256"):
+    change(copy)
+    with pytest.raises(artifacts.ArtifactError, match=named.replace(".", r"\.")):
         artifacts.load(copy)
 
 

@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from service import HAM, IMAGE, SPAM, run
+from service import HAM, IMAGE, SPAM, call, run
 from spamcheck.paths import ROOT
 from spamcheck.tooling.localserver import free_port, wait_until_up
 
@@ -46,11 +46,6 @@ def container(engine, image):
     started = Container(engine, image[0])
     yield started
     started.remove()
-
-
-def get(url):
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return response.status, response.read().decode()
 
 
 def test_image_builds_and_reports_its_size(engine, image, record):
@@ -104,12 +99,12 @@ def test_image_holds_only_the_run_time_layer(engine, image):
 
 def test_predictions_for_ham_and_spam(container):
     query = urllib.parse.urlencode([("text", HAM), ("text", SPAM)])
-    assert get(f"{container.url}/predict?{query}") == (200, "0,1")
-    assert get(container.url + "/")[1].startswith("Hello World!")
+    assert call(f"{container.url}/predict?{query}")[::2] == (200, b"0,1")
+    assert call(container.url + "/")[2].startswith(b"Hello World!")
 
 
 def test_ready_and_healthy(container):
-    status, body = get(container.url + "/readyz")
+    status, _, body = call(container.url + "/readyz")
     assert status == 200 and json.loads(body)["status"] == "ready"
     if container.engine == "podman":  # podman runs HEALTHCHECK only on request where systemd is absent
         assert run(container.engine, "healthcheck", "run", container.name, check=False).returncode == 0
@@ -131,10 +126,10 @@ def test_the_service_does_not_run_as_root(container):
 def test_works_with_a_read_only_root_filesystem(engine, image):
     locked = Container(engine, image[0], "--read-only", "--tmpfs", "/tmp")
     try:
-        assert get(locked.url + "/predict?" + urllib.parse.urlencode({"text": SPAM})) == (200, "1")
+        assert call(locked.url + "/predict?" + urllib.parse.urlencode({"text": SPAM}))[::2] == (200, b"1")
         # the metrics of both workers live in memory-backed /tmp: they work on a read-only root too
-        status, metrics = get(locked.url + "/metrics")
-        assert status == 200 and 'spamcheck_messages_scored_total{label="spam"} 1.0' in metrics
+        status, _, metrics = call(locked.url + "/metrics")
+        assert status == 200 and 'spamcheck_messages_scored_total{label="spam"} 1.0' in metrics.decode()
         write = run(engine, "exec", locked.name, "touch", "/srv/app/x", check=False)
         assert write.returncode != 0
         assert "error" not in locked.logs().lower().replace("errorlog", "")

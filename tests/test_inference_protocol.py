@@ -8,10 +8,9 @@ import json
 import numpy as np
 import pytest
 import tritonclient.http as triton
-from test_server import call
 from tritonclient.utils import InferenceServerException
 
-from service import HAM, SPAM
+from service import HAM, SPAM, call
 from spamcheck.serving.validation import Limits
 from spamcheck.tooling.localserver import Gunicorn
 

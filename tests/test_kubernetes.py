@@ -12,7 +12,7 @@ import nbformat
 import pytest
 import yaml
 
-from service import EXECUTED, HAM, SPAM, run, run_k8s_up, run_notebook
+from service import EXECUTED, HAM, SPAM, call, run, run_k8s_up, run_notebook
 from spamcheck.paths import ROOT
 from spamcheck.tooling import manifests, portforward
 from spamcheck.tooling.engines import kubectl_available
@@ -126,8 +126,9 @@ def kube_play(manifest):
 
 def predict(*texts):
     query = urllib.parse.urlencode([("text", text) for text in texts])
-    with urllib.request.urlopen(f"http://127.0.0.1:{ARTICLE_PORT}/predict?{query}", timeout=10) as response:
-        return response.read().decode()
+    status, _, body = call(f"http://127.0.0.1:{ARTICLE_PORT}/predict?{query}")
+    assert status == 200, body
+    return body.decode()
 
 
 @pytest.mark.container

@@ -9,9 +9,8 @@ import urllib.parse
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from test_server import call
 
-from service import HAM, SPAM
+from service import HAM, SPAM, call
 from spamcheck.tooling.localserver import Gunicorn
 from spamcheck.training import models
 

@@ -1,4 +1,5 @@
-"""/openapi.json describes every route, and what the service answers fits what it says."""
+"""/openapi.json describes every route, and what the service answers fits what it says (every bad
+input's error against the document: tests/test_api.py, which sends each once)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import openapi_spec_validator
 import pytest
 
 from app.app import create_app
-from bad_inputs import BAD_INPUTS
 from service import HAM, SPAM
 from spamcheck.serving.validation import Limits
 
@@ -45,25 +45,6 @@ def test_document_is_valid_openapi_3_1(document):
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             assert operation["summary"] and "200" in operation["responses"], f"{method} {path}"
-
-
-def documented_path(document, path):
-    """The document's path template that ``path`` fills in, e.g. /v2/models/{name} for /v2/models/x."""
-    for template in document["paths"]:
-        if re.fullmatch("[^/]+".join(map(re.escape, re.split(r"\{\w+\}", template))), path):
-            return template
-    return None
-
-
-@pytest.mark.parametrize("name, method, path, kwargs, status, words", BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
-def test_every_error_status_is_documented(app, document, name, method, path, kwargs, status, words):
-    response = getattr(app.test_client(), method)(path, **kwargs)
-    jsonschema.validate(response.json, schema(document, "Error"))
-    template = documented_path(document, path)
-    if template and method in document["paths"][template]:
-        assert str(status) in document["paths"][template][method]["responses"], f"{status} for {method} {path}"
-    else:  # 404 and 405 answer routes and methods that the document rightly does not list
-        assert response.status_code == (405 if template else 404)
 
 
 def test_responses_fit_their_schemas(app, document):

@@ -27,6 +27,8 @@ from functools import lru_cache
 import numba
 import numpy as np
 
+from spamcheck.serving.examples import HAM, SPAM
+
 # Distinct words whose char_wb columns are kept per worker (the least recently used go first).
 # Messages reuse a small vocabulary (the collection has 13,627 distinct
 # words), so nearly every word of a new message has been seen before.
@@ -309,8 +311,8 @@ PROBES = (
     " ",
     "ok",
     "Ok lar... Joking wif u oni...",
-    "Hey, are we still on for lunch tomorrow?",
-    "URGENT! You have WON a £1000 prize. Call 09061701461 to claim",
+    HAM,
+    SPAM,
     "FREE entry in 2 a wkly comp to win FA Cup final tkts 21st May 2005. Text FA to 87121",
     "WINNER!! As a valued network customer you have been selected to receive a £900 prize reward!",
     "Sorry, I'll call later",
