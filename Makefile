@@ -119,7 +119,7 @@ k8s-up: $(STAMP) models/model_card.json ## minikube: build the image in its Dock
 
 k8s-test: $(STAMP) ## send our ham and spam to the Pod demov1 through http://127.0.0.1:5000 (notebook 06)
 	$(BIN)/python scripts/run_notebooks.py --report notebooks/06_test_deployment.ipynb \
-		-p base_url http://127.0.0.1:$(PORT) -p expect_host "$(EXPECT_HOST)"
+		-p base_url http://127.0.0.1:$(PORT) -p expect_host "$(EXPECT_HOST)" -p remove_pod False
 
 k8s-down: ## stop the port-forward, delete the Pod and the production variant
 	bash scripts/k8s-down.sh

@@ -149,8 +149,7 @@ def test_article_code_comes_first_and_is_visible_without_the_beyond_cells(path):
     for snippet in ARTICLE_CODE.get(path.name, []):
         assert snippet in article, f"{path.name}: the article's {snippet!r} is missing outside the beyond-article cells"
     beyond = [i for i, c in enumerate(cells) if BEYOND in tags(c)]
-    if path.name != "01_explore_data.ipynb":
-        assert beyond, f"{path.name}: no part beyond the article is marked"
+    assert beyond, f"{path.name}: no part beyond the article is marked"
     # every part beyond the article opens with a markdown cell that says what it adds and that it may be skipped
     starts = [i for i in beyond if i - 1 not in beyond]
     for start in starts:
