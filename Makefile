@@ -42,9 +42,9 @@ venv: $(STAMP) ## create .venv and install the pinned requirements
 # The pins: requirements.txt (everything: the service, training, notebooks, development) and
 # app/requirements.txt (the service, the same versions), compiled by uv from pyproject.toml. uv keeps
 # the versions already pinned unless pyproject.toml rules them out; tests/test_environment.py fails
-# when the files are stale.
-LOCK_ALL := uv pip compile pyproject.toml --universal --all-extras -o requirements.txt
-LOCK_APP := uv pip compile pyproject.toml --universal --constraint requirements.txt -o app/requirements.txt
+# when the files are stale. --python-version: the oldest Python supported, whichever runs uv.
+LOCK_ALL := uv pip compile pyproject.toml --universal --python-version 3.11 --all-extras -o requirements.txt
+LOCK_APP := uv pip compile pyproject.toml --universal --python-version 3.11 --constraint requirements.txt -o app/requirements.txt
 lock: $(STAMP) ## recompile requirements.txt and app/requirements.txt from pyproject.toml with uv
 	$(BIN)/$(LOCK_ALL)
 	$(BIN)/$(LOCK_APP)

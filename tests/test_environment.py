@@ -21,12 +21,24 @@ from spamcheck.paths import ROOT
 UV = Path(sys.executable).parent / "uv"
 # what `make lock` runs (the Makefile's LOCK_ALL and LOCK_APP)
 LOCKS = {
-    "requirements.txt": ["pip", "compile", "pyproject.toml", "--universal", "--all-extras", "-o", "requirements.txt"],
+    "requirements.txt": [
+        "pip",
+        "compile",
+        "pyproject.toml",
+        "--universal",
+        "--python-version",
+        "3.11",
+        "--all-extras",
+        "-o",
+        "requirements.txt",
+    ],
     "app/requirements.txt": [
         "pip",
         "compile",
         "pyproject.toml",
         "--universal",
+        "--python-version",
+        "3.11",
         "--constraint",
         "requirements.txt",
         "-o",

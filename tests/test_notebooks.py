@@ -122,7 +122,7 @@ ARTICLE_CODE = {
         "request.args",
         "pickle.load",
     ],
-    "04_docker.ipynb": ["build -t", "run -d -p", " ps ", "logs", "stop"],
+    "04_docker.ipynb": ["build -t", "run -it -d -p", " ps ", "logs", "stop"],
     "05_kubernetes_minikube.ipynb": [
         "minikube start",
         "eval $(minikube -p minikube docker-env)",
