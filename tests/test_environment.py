@@ -20,30 +20,10 @@ from spamcheck.paths import ROOT
 
 UV = Path(sys.executable).parent / "uv"
 # what `make lock` runs (the Makefile's LOCK_ALL and LOCK_APP)
+COMPILE = ["pip", "compile", "pyproject.toml", "--universal", "--python-version", "3.11"]
 LOCKS = {
-    "requirements.txt": [
-        "pip",
-        "compile",
-        "pyproject.toml",
-        "--universal",
-        "--python-version",
-        "3.11",
-        "--all-extras",
-        "-o",
-        "requirements.txt",
-    ],
-    "app/requirements.txt": [
-        "pip",
-        "compile",
-        "pyproject.toml",
-        "--universal",
-        "--python-version",
-        "3.11",
-        "--constraint",
-        "requirements.txt",
-        "-o",
-        "app/requirements.txt",
-    ],
+    "requirements.txt": [*COMPILE, "--all-extras", "-o", "requirements.txt"],
+    "app/requirements.txt": [*COMPILE, "--constraint", "requirements.txt", "-o", "app/requirements.txt"],
 }
 
 
