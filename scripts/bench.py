@@ -5,8 +5,9 @@ Starts gunicorn with app/gunicorn.conf.py on a free port and the model in models
 then, with wrk (Debian package `wrk`) or else a bounded Python client, 16 connections:
   GET /               the baseline: Flask + gunicorn with no model work
   GET /predict?text=  one message through the model, rotating through 2,000 distinct messages of
-                      the collection (of at most 160 characters, what GET takes), as users send them (the fast path caches what it learns per
-                      word, so one message sent again and again flatters it)
+                      the collection (of at most 160 characters, what GET takes), as users send
+                      them (the fast path caches what it learns per word, so one message sent
+                      again and again flatters it)
   GET /predict?text=  the same, one message sent again and again (labelled "repeated": what earlier
                       versions of this benchmark reported, beside the figure above, never alone)
 in alternating rounds (the routes in turn, in reverse order every other round; 14 rounds of 1 s
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import functools
 import http.client
 import json
 import re
@@ -56,10 +58,11 @@ def distinct_messages(seed: int = 42) -> list[str]:
     return texts.sample(frac=1, random_state=seed).tolist()
 
 
-def wrk_script(paths: list[str], directory: Path) -> Path:
+@functools.cache  # written once per list, not once per round
+def wrk_script(paths: tuple[str, ...]) -> Path:
     """A wrk Lua script that sends each request to the next of ``paths``, round and round."""
     quoted = ",\n".join(json.dumps(path) for path in paths)  # URL-encoded: plain ASCII, JSON quotes are Lua's
-    script = directory / "rotate.lua"
+    script = Path(tempfile.mkdtemp()) / "rotate.lua"
     script.write_text(
         f"local paths = {{\n{quoted}\n}}\nlocal i = 0\n"
         "request = function()\n  i = i % #paths + 1\n  return wrk.format('GET', paths[i])\nend\n"
@@ -67,8 +70,8 @@ def wrk_script(paths: list[str], directory: Path) -> Path:
     return script
 
 
-def wrk(url: str, connections: int, seconds: int, paths: list[str] | None = None) -> dict:
-    script = ["-s", str(wrk_script(paths, Path(tempfile.mkdtemp())))] if paths else []
+def wrk(url: str, connections: int, seconds: int, paths: tuple[str, ...] = ()) -> dict:
+    script = ["-s", str(wrk_script(paths))] if paths else []
     output = subprocess.run(
         ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency", *script, url],
         capture_output=True,
@@ -90,7 +93,7 @@ def wrk(url: str, connections: int, seconds: int, paths: list[str] | None = None
     }
 
 
-def python_client(url: str, connections: int, seconds: int, paths: list[str] | None = None) -> dict:
+def python_client(url: str, connections: int, seconds: int, paths: tuple[str, ...] = ()) -> dict:
     """A bounded fallback: `connections` threads, each sending requests until the time is up."""
     parts = urllib.parse.urlsplit(url)
     targets = paths or [parts.path + (f"?{parts.query}" if parts.query else "")]
@@ -204,7 +207,7 @@ def main() -> int:
     messages = distinct_messages()
     # GET carries at most GET_MAX_MESSAGE_CHARS per message (nearly every SMS): the longer ones go by POST
     short = [text for text in messages if len(text) <= GET_MAX_MESSAGE_CHARS]
-    rotating = [f"/predict?{urllib.parse.urlencode({'text': text})}" for text in short[:ROTATING]]
+    rotating = tuple(f"/predict?{urllib.parse.urlencode({'text': text})}" for text in short[:ROTATING])
     batches = [messages[i * 400 : i * 400 + 1000] for i in range(10)]  # 1,000 distinct messages each
     wait_for_time_wait_to_drain()
     server = Gunicorn(model_dir, Path(tempfile.mkdtemp()) / "bench-server.log")
@@ -215,9 +218,9 @@ def main() -> int:
             f"{args.rounds} alternating rounds of {args.seconds} s per route"
         )
         routes = {  # name -> (url, paths to rotate through)
-            "GET /": (server.url + "/", None),
+            "GET /": (server.url + "/", ()),
             f"GET /predict, {ROTATING:,} distinct": (server.url + "/", rotating),
-            "GET /predict, repeated": (f"{server.url}/predict?" + urllib.parse.urlencode({"text": SPAM}), None),
+            "GET /predict, repeated": (f"{server.url}/predict?" + urllib.parse.urlencode({"text": SPAM}), ()),
         }
         load(server.url + "/", args.connections, 1)  # warm-up
         runs = {name: [] for name in routes}

@@ -11,7 +11,8 @@ L2 norm per vectorizer, the linear SVMs' decision values, each one's sigmoid cal
 mean, and the threshold. The arithmetic is one loop compiled to machine code by numba
 (:func:`_probability`), which reads the columns straight from the bytes the analyzers join: under
 load (cold CPU caches) every numpy call or new array costs more than the arithmetic on a few
-hundred n-grams (docs/benchmarks.md has the measurements), so one message makes no numpy array in Python. Nothing is re-learned.
+hundred n-grams (docs/benchmarks.md has the measurements), so one message makes no numpy array in
+Python. Nothing is re-learned.
 tests/test_fastpath.py checks it against scikit-learn on all 5,574 messages, one at a time and in
 one batch. Before a loaded model is served this way, :func:`compile_checked` compares it with
 scikit-learn on :data:`PROBES`; a model of any other shape, or one that answers differently, is
@@ -30,8 +31,8 @@ import numpy as np
 from spamcheck.serving.examples import HAM, SPAM
 
 # Distinct words whose char_wb columns are kept per worker (the least recently used go first).
-# Messages reuse a small vocabulary (the collection has 13,627 distinct
-# words), so nearly every word of a new message has been seen before.
+# Messages reuse a small vocabulary (the collection has 13,627 distinct words), so nearly every
+# word of a new message has been seen before.
 WORD_CACHE_SIZE = 20_000
 
 
