@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from spamcheck.serving import artifacts, metrics, openapi
+from spamcheck.serving import artifacts, metrics, openapi, schemas
 from spamcheck.serving import inference_protocol as oip
-from spamcheck.serving.validation import InputError, Limits, json_body, texts_from_article_request, texts_from_json
+from spamcheck.serving.limits import LIMITS
+from spamcheck.serving.validation import InputError, JSONProvider, json_errors, texts_from_article_request
 
 HELLO = "Hello World! spamcheck is up: send messages to /predict?text=... (0 = ham, 1 = spam)\n"
 # In a Kubernetes Pod the host name is the Pod's name: /readyz reports it, so that a
@@ -37,11 +38,10 @@ def load_model(model_dir=None):
 
 @dataclass
 class Service:
-    """What the views need: the model, or why there is none, and the request limits."""
+    """What the views need: the model, or why there is none."""
 
     model: artifacts.SpamModel | None
     problem: str | None
-    limits: Limits
 
     def require_model(self) -> artifacts.SpamModel:
         if self.model is None:
@@ -70,14 +70,20 @@ def hello():
 
 @api.route("/predict", methods=["GET", "POST"])
 def predict():
-    texts = texts_from_article_request(request, service().limits)
+    texts = texts_from_article_request(request)
     labels, _ = service().predict(texts)
     return Response(",".join(map(str, labels)), mimetype="text/plain")  # 0 = ham, 1 = spam
 
 
 @api.post("/v1/predict")
+@openapi.spec.validate(
+    json=schemas.PredictRequest,
+    resp=openapi.answers(schemas.Predictions, 400, 413, 415, 422, 503),
+    before=json_errors,  # a bad body gets this API's own error, not spectree's
+)
 def predict_v1():
-    texts = texts_from_json(json_body(request), service().limits)
+    """Classify messages, with spam probabilities"""
+    texts = request.context.json.texts  # checked by spectree against schemas.PredictRequest
     labels, probabilities = service().predict(texts)
     predictions = [
         {"label": "spam" if label else "ham", "spam_probability": round(float(p), 4)}
@@ -87,12 +93,16 @@ def predict_v1():
 
 
 @api.get("/healthz")
+@openapi.returns(schemas.Alive)
 def healthz():
+    """Liveness: the process answers"""
     return jsonify(status="ok")
 
 
 @api.get("/readyz")
+@openapi.returns(schemas.Ready, 503)
 def readyz():
+    """Readiness: model loaded, verified and answering"""
     if service().model is None:
         return jsonify(error=service().problem), 503
     model = service().model
@@ -100,27 +110,37 @@ def readyz():
 
 
 @api.get("/v1/model")
+@openapi.returns(schemas.ModelCard, 503)
 def model_card():
+    """The model card: kind, metrics, versions, data sha256"""
     return jsonify(service().require_model().card)
 
 
 @api.get("/openapi.json")
+@openapi.returns(schemas.OpenAPIDocument)
 def openapi_document():
-    return jsonify(openapi.document(service().limits))
+    """This document: the API's routes, what each takes and what it answers"""
+    return jsonify(openapi.document())
 
 
 @api.get("/v2")
+@openapi.returns(schemas.ServerMetadata)
 def v2_server():
+    """Open Inference Protocol: server metadata"""
     return jsonify(oip.server_metadata())
 
 
 @api.get("/v2/health/live")
+@openapi.returns(schemas.Live)
 def v2_live():
+    """Open Inference Protocol: the server is live"""
     return jsonify(live=True)
 
 
 @api.get("/v2/health/ready")
+@openapi.returns(schemas.ServerReady, 503)
 def v2_ready():
+    """Open Inference Protocol: the server is ready"""
     if service().model is None:
         return jsonify(error=service().problem), 503
     return jsonify(ready=True)
@@ -134,25 +154,34 @@ def v2_model_for(name, version):
 
 @api.get("/v2/models/<name>")
 @api.get("/v2/models/<name>/versions/<version>")
+@openapi.returns(schemas.ModelMetadata, 404, 503)
 def v2_model(name, version=None):
+    """Model metadata: its versions, inputs and outputs"""
     return jsonify(oip.model_metadata(v2_model_for(name, version).version))
 
 
 @api.get("/v2/models/<name>/ready")
 @api.get("/v2/models/<name>/versions/<version>/ready")
+@openapi.returns(schemas.ModelReady, 404, 503)
 def v2_model_ready(name, version=None):
+    """Model readiness"""
     return jsonify(name=name, ready=v2_model_for(name, version) is not None)
 
 
 @api.post("/v2/models/<name>/infer")
 @api.post("/v2/models/<name>/versions/<version>/infer")
+@openapi.spec.validate(  # tritonclient sends no Content-Type: the view reads the body, with the same model
+    json=schemas.InferRequest,
+    resp=openapi.answers(schemas.InferResponse, 400, 404, 413, 422, 503),
+    path_parameter_descriptions=openapi.PATH_PARAMETERS,
+    skip_validation=True,
+)
 def v2_infer(name, version=None):
+    """Inference: text (BYTES, shape [N]) in; label (INT64) and spam_probability (FP64) out"""
     model = v2_model_for(name, version)
-    request_id, texts, outputs = oip.parse_infer_request(
-        request.get_data(cache=True), request.headers, service().limits
-    )
-    labels, probabilities = service().predict(texts)
-    return jsonify(oip.infer_response(model.version, request_id, labels, probabilities, outputs))
+    inference = oip.parse_infer_request(request.get_data(cache=True), request.headers)
+    labels, probabilities = service().predict(inference.texts)
+    return jsonify(oip.infer_response(model.version, inference, labels, probabilities))
 
 
 @api.get("/metrics")
@@ -172,7 +201,7 @@ def http_error(error):
     messages = {
         404: f"no route {request.path}: see /openapi.json for the API",
         405: f"{request.method} is not allowed on {request.path}; use {' or '.join(allowed)}",
-        413: f"the request body is larger than {service().limits.max_body_bytes:,} bytes",
+        413: f"the request body is larger than {LIMITS.max_body_bytes:,} bytes",
     }
     headers = {"Allow": ", ".join(error.valid_methods)} if allowed else {}
     return jsonify(error=messages.get(error.code, error.description)), error.code, headers
@@ -227,14 +256,14 @@ def end_in_flight(error):
         metrics.IN_FLIGHT.dec()
 
 
-def create_app(model_dir=None, limits: Limits | None = None) -> Flask:
-    """The service, with the model in ``model_dir`` (default: MODEL_DIR, else models/) and
-    ``limits`` (default: MAX_MESSAGES, MAX_MESSAGE_CHARS and MAX_BODY_BYTES from the environment)."""
-    limits = limits or Limits.from_environment()
+def create_app(model_dir=None) -> Flask:
+    """The service, with the model in ``model_dir`` (default: MODEL_DIR, else models/); its limits
+    come from MAX_MESSAGES, MAX_MESSAGE_CHARS and MAX_BODY_BYTES (spamcheck.serving.limits)."""
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = limits.max_body_bytes  # bigger bodies: 413 before reading them
+    app.config["MAX_CONTENT_LENGTH"] = LIMITS.max_body_bytes  # bigger bodies: 413 before reading them
+    app.json = JSONProvider(app)
     app.json.sort_keys = False
-    app.extensions["spamcheck"] = Service(*load_model(model_dir), limits)
+    app.extensions["spamcheck"] = Service(*load_model(model_dir))
     if app.extensions["spamcheck"].model:
         card = app.extensions["spamcheck"].model.card
         metrics.MODEL_INFO.labels(card["model_version"], card["kind"]).set(1)

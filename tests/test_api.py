@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import socket
+import subprocess
+import sys
 
 import jsonschema
 import pytest
@@ -11,8 +15,11 @@ from flask import request
 
 from app.app import Service, create_app
 from bad_inputs import BAD_INPUTS
-from service import HAM, SPAM
-from spamcheck.serving.validation import Limits, query_values
+from service import HAM, SPAM, call
+from spamcheck.paths import ROOT
+from spamcheck.serving.limits import Limits
+from spamcheck.serving.validation import query_values
+from spamcheck.tooling.localserver import Gunicorn
 
 
 @pytest.fixture(scope="module")
@@ -148,25 +155,46 @@ def test_bad_input_gets_a_clear_json_error_that_the_document_lists(client, name,
     assert client.get("/predict", query_string={"text": SPAM}).get_data(as_text=True) == "1"
 
 
-def test_limits_given_to_the_factory(model_dir):
-    client = create_app(model_dir, Limits(max_messages=2, max_message_chars=5, max_body_bytes=500)).test_client()
-    assert client.post("/v1/predict", json={"texts": ["a", "b"]}).status_code == 200
-    assert "at most 2" in client.post("/v1/predict", json={"texts": ["a", "b", "c"]}).json["error"]
-    assert "at most 5" in client.post("/v1/predict", json={"texts": ["toolong"]}).json["error"]
-    assert client.post("/v1/predict", json={"texts": ["a" * 5] * 2, "pad": "x" * 600}).status_code == 413
+JSON = {"Content-Type": "application/json"}
 
 
-def test_limits_come_from_the_environment_by_default(monkeypatch, model_dir):
-    monkeypatch.setenv("MAX_MESSAGES", "3")
-    client = create_app(model_dir).test_client()
-    assert "at most 3" in client.post("/v1/predict", json={"texts": ["a"] * 4}).json["error"]
+def test_limits_come_from_the_environment(model_dir, tmp_path):
+    """A server started with tighter limits enforces them, and its document states them."""
+    tight = {"MAX_MESSAGES": 2, "MAX_MESSAGE_CHARS": 5, "MAX_BODY_BYTES": 500, "WEB_CONCURRENCY": 1}
+    server = Gunicorn(model_dir, tmp_path / "server.log", **tight)
+    try:
+
+        def post(body):
+            status, _, answer = call(server.url + "/v1/predict", json.dumps(body).encode(), JSON)
+            return status, json.loads(answer)
+
+        assert post({"texts": ["a", "b"]})[0] == 200
+        too_many = "3 messages in one request; at most 2 are allowed: split them over several requests"
+        assert post({"texts": ["a", "b", "c"]}) == (422, {"error": too_many})
+        assert post({"texts": ["toolong"]})[1]["error"].endswith("at most 5 are allowed per message")
+        assert post({"texts": ["a" * 5] * 2, "pad": "x" * 600})[0] == 413
+        document = json.loads(call(server.url + "/openapi.json")[2])
+        texts = document["components"]["schemas"]["PredictRequest"]["properties"]["texts"]
+        assert (texts["maxItems"], texts["items"]["maxLength"]) == (2, 5)
+        query = document["paths"]["/predict"]["get"]["parameters"][0]["schema"]
+        assert (query["maxItems"], query["items"]["maxLength"]) == (2, 5)  # GET takes no more than POST
+    finally:
+        server.stop()
 
 
-def test_bad_limit_setting_names_the_variable(monkeypatch, model_dir):
+def test_bad_limit_setting_names_the_variable():
     assert Limits.from_environment({"MAX_MESSAGES": "12"}).max_messages == 12
-    monkeypatch.setenv("MAX_MESSAGES", "lots")
     with pytest.raises(ValueError, match="MAX_MESSAGES='lots' must be a positive whole number"):
-        create_app(model_dir)
+        Limits.from_environment({"MAX_MESSAGES": "lots"})
+    started = subprocess.run(
+        [sys.executable, "-c", "import app.app"],
+        cwd=ROOT,
+        env={**os.environ, "MAX_MESSAGE_CHARS": "-1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert started.returncode != 0 and "MAX_MESSAGE_CHARS='-1' must be a positive whole number" in started.stderr
 
 
 def test_without_a_model_the_service_starts_but_is_not_ready(tmp_path):
@@ -190,7 +218,7 @@ def test_an_unexpected_failure_is_a_json_500_with_the_request_id(model_dir):
             raise RuntimeError("boom")
 
     app = create_app(model_dir)
-    app.extensions["spamcheck"] = Service(Broken(), None, Limits())
+    app.extensions["spamcheck"] = Service(Broken(), None)
     response = app.test_client().get("/predict", query_string={"text": HAM}, headers={"X-Request-ID": "r-500"})
     assert response.status_code == 500
     assert response.json == {"error": "internal error; quote request id r-500 when reporting it"}

@@ -11,7 +11,7 @@ import tritonclient.http as triton
 from tritonclient.utils import InferenceServerException
 
 from service import HAM, SPAM, call
-from spamcheck.serving.validation import Limits
+from spamcheck.serving.limits import LIMITS
 from spamcheck.tooling.localserver import Gunicorn
 
 
@@ -78,16 +78,20 @@ INFER = "/v2/models/spamcheck/infer"
 GOOD = {"name": "text", "shape": [1], "datatype": "BYTES", "data": ["hi"]}
 BAD_TENSORS = [
     ({"inputs": [{**GOOD, "shape": [2]}]}, 400, "shape must be [1]"),
-    ({"inputs": [{**GOOD, "datatype": "FP32"}]}, 400, "datatype must be BYTES"),
-    ({"inputs": [{**GOOD, "name": "texts"}]}, 400, "must be named 'text'"),
+    ({"inputs": [{**GOOD, "datatype": "FP32"}]}, 400, "inputs[0].datatype must be 'BYTES', got \"FP32\""),
+    ({"inputs": [{**GOOD, "name": "texts"}]}, 400, "inputs[0].name must be 'text'"),
     ({"inputs": [{**GOOD, "data": [1]}]}, 400, "inputs[0].data[0] must be a string"),
-    ({"inputs": [GOOD, GOOD]}, 400, "one tensor named text"),
-    ({"inputs": []}, 400, "one tensor named text"),
+    ({"inputs": [GOOD, GOOD]}, 400, "inputs holds 2 items; it takes 1"),
+    ({"inputs": []}, 400, 'inputs is empty: send e.g. {"inputs"'),
     ({"inputs": [{**GOOD, "data": [], "shape": [0]}]}, 400, "is empty"),
     ({"inputs": [{**GOOD, "data": ["x" * 10_001]}]}, 422, "10,001 characters"),
-    ({"inputs": [GOOD], "outputs": [{"name": "score"}]}, 400, "unknown output 'score'"),
+    (
+        {"inputs": [GOOD], "outputs": [{"name": "score"}]},
+        400,
+        "outputs[0].name must be 'label' or 'spam_probability', got \"score\"",
+    ),
     ({"inputs": [GOOD], "id": 5}, 400, "id must be a string"),
-    ([GOOD], 400, "expected an inference request object"),
+    ([GOOD], 400, "the body must be an object, got an array"),
 ]
 
 
@@ -112,6 +116,5 @@ def test_readiness_without_a_model_is_503_with_a_reason(tmp_path):
 
 
 def test_same_limits_as_v1(server):
-    limits = Limits()
-    body = {"inputs": [{**GOOD, "data": ["a"] * (limits.max_messages + 1), "shape": [limits.max_messages + 1]}]}
+    body = {"inputs": [{**GOOD, "data": ["a"] * (LIMITS.max_messages + 1), "shape": [LIMITS.max_messages + 1]}]}
     assert call(server.url + INFER, json.dumps(body).encode())[0] == 422

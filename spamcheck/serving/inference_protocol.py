@@ -10,7 +10,8 @@ extension is refused with a clear error. Every error is ``{"error": "..."}`` (th
 from __future__ import annotations
 
 from spamcheck import __version__
-from spamcheck.serving.validation import InputError, Limits, check_texts, json_type, parse_json
+from spamcheck.serving.schemas import InferRequest, example_of
+from spamcheck.serving.validation import InputError, parse_json, validated
 
 MODEL_NAME = "spamcheck"
 INPUT = {"name": "text", "datatype": "BYTES", "shape": [-1]}
@@ -18,7 +19,7 @@ OUTPUTS = {
     "label": {"name": "label", "datatype": "INT64", "shape": [-1]},
     "spam_probability": {"name": "spam_probability", "datatype": "FP64", "shape": [-1]},
 }
-EXAMPLE = '{"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": ["see you at 7"]}]}'
+EXAMPLE = example_of(InferRequest)
 BINARY_HEADER = "Inference-Header-Content-Length"
 
 
@@ -44,8 +45,8 @@ def check_model(name: str, version: str | None, served_version: str | None) -> N
         raise InputError(404, f"model {MODEL_NAME!r} has no version {version!r}; it serves {served_version!r}")
 
 
-def parse_infer_request(body: bytes, headers, limits: Limits) -> tuple[str | None, list[str], list[str]]:
-    """(request id, messages, names of the outputs to return) from an inference request.
+def parse_infer_request(body: bytes, headers) -> InferRequest:
+    """The inference request in ``body``, checked by its model, or an InputError.
 
     The body is read as JSON whatever the Content-Type says: tritonclient sends none.
     """
@@ -55,57 +56,18 @@ def parse_infer_request(body: bytes, headers, limits: Limits) -> tuple[str | Non
             f"binary tensor data ({BINARY_HEADER}) is not supported: send the whole request "
             "as JSON (tritonclient: set_data_from_numpy(..., binary_data=False))",
         )
-    payload = parse_json(body, EXAMPLE)
-    if not isinstance(payload, dict):
-        raise InputError(400, f"expected an inference request object like {EXAMPLE}, got {json_type(payload)}")
-    _check_parameters(payload, "the request")
-    request_id = payload.get("id")
-    if request_id is not None and not isinstance(request_id, str):
-        raise InputError(400, f"id must be a string, got {json_type(request_id)}")
-    inputs = payload.get("inputs")
-    if not isinstance(inputs, list) or len(inputs) != 1 or not isinstance(inputs[0], dict):
-        raise InputError(400, f"inputs must be an array holding one tensor named text, e.g. {EXAMPLE}")
-    tensor = inputs[0]
-    _check_parameters(tensor, "inputs[0]")
-    if tensor.get("name") != INPUT["name"]:
-        raise InputError(400, f"the input must be named {INPUT['name']!r}, got {tensor.get('name')!r}")
-    if tensor.get("datatype") != INPUT["datatype"]:
-        raise InputError(400, f"the input's datatype must be BYTES, got {tensor.get('datatype')!r}")
-    data, shape = tensor.get("data"), tensor.get("shape")
-    if not isinstance(data, list):
-        raise InputError(400, f"inputs[0].data must be an array of strings, got {json_type(data)}")
-    if not (isinstance(shape, list) and len(shape) == 1 and type(shape[0]) is int and shape[0] == len(data)):
-        raise InputError(400, f"inputs[0].shape must be [{len(data)}] for {len(data)} messages, got {shape!r}")
-    texts = check_texts(data, limits, field="inputs[0].data")
-    return request_id, texts, _requested_outputs(payload.get("outputs"))
+    return validated(InferRequest.model_validate, parse_json(body, EXAMPLE), EXAMPLE)
 
 
-def _check_parameters(part: dict, where: str) -> None:
-    if "parameters" in part and not isinstance(part["parameters"], dict):
-        raise InputError(400, f"{where}: parameters must be an object, got {json_type(part['parameters'])}")
-
-
-def _requested_outputs(outputs) -> list[str]:
-    if outputs is None:
-        return list(OUTPUTS)
-    if not isinstance(outputs, list) or not all(isinstance(o, dict) for o in outputs):
-        raise InputError(400, f'outputs must be an array of objects like {{"name": "label"}}, got {json_type(outputs)}')
-    for index, output in enumerate(outputs):
-        _check_parameters(output, f"outputs[{index}]")
-    names = [o.get("name") for o in outputs]
-    unknown = [name for name in names if name not in OUTPUTS]
-    if unknown:
-        raise InputError(400, f"unknown output {unknown[0]!r}: choose from {', '.join(OUTPUTS)}")
-    return names
-
-
-def infer_response(version: str, request_id: str | None, labels, probabilities, outputs: list[str]) -> dict:
+def infer_response(version: str, request: InferRequest, labels, probabilities) -> dict:
+    """The answer: the requested outputs (all, if the request names none), and the request's id."""
     values = {"label": [int(label) for label in labels], "spam_probability": [float(p) for p in probabilities]}
+    outputs = [output.name for output in request.outputs] if request.outputs is not None else list(OUTPUTS)
     response = {
         "model_name": MODEL_NAME,
         "model_version": version,
         "outputs": [{**OUTPUTS[name], "shape": [len(values[name])], "data": values[name]} for name in outputs],
     }
-    if request_id is not None:
-        response["id"] = request_id
+    if request.id is not None:
+        response["id"] = request.id
     return response

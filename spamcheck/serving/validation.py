@@ -1,49 +1,35 @@
 """Turn an HTTP request into a list of messages, or an :class:`InputError` saying what was wrong.
 
-Every bad input gets a 4xx status and a message that tells the caller how to fix it; the Flask
-app turns an InputError into ``{"error": "..."}``.
+The JSON bodies are checked by their pydantic models (spamcheck.serving.schemas); here their
+first complaint becomes this API's error: a 4xx status and a message that tells the caller how
+to fix it. Only the article's /predict, which takes query and form fields, is checked by hand.
+The Flask app turns an InputError into ``{"error": "..."}``.
 """
 
 from __future__ import annotations
 
 import json
-import os
-from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+from flask.json.provider import DefaultJSONProvider
+from pydantic import TypeAdapter, ValidationError
+
+from spamcheck.serving.limits import GET_MAX_MESSAGE_CHARS, GET_MAX_MESSAGES
+from spamcheck.serving.schemas import ArticleText, Messages, PredictRequest, example_of
+
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-JSON_EXAMPLE = '{"texts": ["first message", "second message"]}'
+JSON_EXAMPLE = example_of(PredictRequest)
+# What pydantic expected, in JSON's words; a field over its documented limit is 422 (the body
+# itself was fine): 413 is for the whole body.
+EXPECTED = {"string": "a string", "list": "an array", "dict": "an object", "model": "an object", "int": "an integer"}
+MESSAGE_FIELDS = {"texts", "text", "data"}  # the lists of messages: too many is a 422
+MESSAGES = TypeAdapter(Messages)
 
 
 class InputError(Exception):
     def __init__(self, status: int, message: str):
         super().__init__(message)
         self.status, self.message = status, message
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_messages: int = 1000  # messages in one request
-    max_message_chars: int = 10_000  # characters in one message
-    max_body_bytes: int = 2 * 1024 * 1024  # bytes in one request body
-
-    @classmethod
-    def from_environment(cls, env=os.environ) -> Limits:
-        values = {}
-        for field, variable in (
-            ("max_messages", "MAX_MESSAGES"),
-            ("max_message_chars", "MAX_MESSAGE_CHARS"),
-            ("max_body_bytes", "MAX_BODY_BYTES"),
-        ):
-            if env.get(variable):
-                problem = ValueError(f"{variable}={env[variable]!r} must be a positive whole number")
-                try:
-                    values[field] = int(env[variable])
-                except ValueError:
-                    raise problem from None
-                if values[field] <= 0:
-                    raise problem
-        return cls(**values)
 
 
 def json_type(value) -> str:
@@ -57,26 +43,43 @@ def json_type(value) -> str:
     return {str: "a string", list: "an array", dict: "an object"}.get(type(value), type(value).__name__)
 
 
-def check_texts(texts: list, limits: Limits, field: str = "texts") -> list[str]:
-    if not texts:
-        raise InputError(400, f"{field} is empty: send at least one message, e.g. {JSON_EXAMPLE}")
-    # A field over its documented limit is 422 (the body itself was fine); 413 is for the whole body.
-    if len(texts) > limits.max_messages:
-        raise InputError(
+def explain(error: ValidationError, example: str, field: str = "") -> InputError:
+    """pydantic's first complaint about a request, as this API's error."""
+    problem = error.errors(include_url=False)[0]
+    kind, value, context = problem["type"], problem.get("input"), problem.get("ctx", {})
+    where = field + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in problem["loc"])
+    where = where.lstrip(".")
+    if kind == "missing":
+        owner, _, name = where.rpartition(".")
+        return InputError(400, f'{owner or "the JSON object"} needs the field "{name}", e.g. {example}')
+    if kind == "too_short":
+        return InputError(400, f"{where} is empty: send e.g. {example}")
+    if kind == "too_long" and where.rpartition(".")[2] in MESSAGE_FIELDS:
+        return InputError(
             422,
-            f"{len(texts):,} messages in one request; at most {limits.max_messages:,} "
+            f"{context['actual_length']:,} messages in one request; at most {context['max_length']:,} "
             "are allowed: split them over several requests",
         )
-    for index, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise InputError(400, f"{field}[{index}] must be a string, got {json_type(text)}")
-        if len(text) > limits.max_message_chars:
-            raise InputError(
-                422,
-                f"{field}[{index}] has {len(text):,} characters; at most "
-                f"{limits.max_message_chars:,} are allowed per message",
-            )
-    return texts
+    if kind == "too_long":
+        return InputError(400, f"{where} holds {context['actual_length']} items; it takes {context['max_length']}")
+    if kind == "string_too_long":
+        return InputError(
+            422, f"{where} has {len(value):,} characters; at most {context['max_length']:,} are allowed per message"
+        )
+    if kind == "literal_error":
+        return InputError(400, f"{where} must be {context['expected']}, got {json.dumps(value)}")
+    if kind == "value_error":
+        return InputError(400, f"{where}: {context['error']}")
+    expected = EXPECTED.get(kind.removesuffix("_type"), problem["msg"].lower())
+    return InputError(400, f"{where or 'the body'} must be {expected}, got {json_type(value)}: send e.g. {example}")
+
+
+def validated(validate, payload, example: str = JSON_EXAMPLE, field: str = ""):
+    """``validate(payload)`` (a pydantic model's or adapter's), or the InputError explaining why not."""
+    try:
+        return validate(payload)
+    except ValidationError as error:
+        raise explain(error, example, field) from None
 
 
 def json_body(request):
@@ -106,18 +109,25 @@ def parse_json(raw: bytes, example: str = JSON_EXAMPLE):
         raise InputError(400, f"the JSON holds a value Python will not read: {exc}") from None
 
 
-def texts_from_json(payload, limits: Limits, allow_single: bool = False) -> list[str]:
-    """``{"texts": [...]}`` (and, if allowed, ``{"text": "..."}``) to a checked list of messages."""
-    if not isinstance(payload, dict):
-        raise InputError(400, f"expected a JSON object like {JSON_EXAMPLE}, got {json_type(payload)}")
-    if "texts" in payload:
-        if not isinstance(payload["texts"], list):
-            raise InputError(400, f"texts must be an array of strings, got {json_type(payload['texts'])}")
-        return check_texts(payload["texts"], limits)
-    if allow_single and "text" in payload:
-        return check_texts([payload["text"]], limits, field="text")
-    fields = '"texts" (an array of strings)' + (' or "text" (a string)' if allow_single else "")
-    raise InputError(400, f"the JSON object needs the field {fields}, e.g. {JSON_EXAMPLE}")
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, except that a body nested too deeply for Python reads as "not JSON", as a
+    malformed one does, instead of crashing ``request.get_json(silent=True)`` (which spectree uses)."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("the JSON is nested too deeply") from None
+
+
+def json_errors(request, response, error, instance, model_adapter):
+    """spectree's ``before`` hook on /v1/predict: instead of its own 422, this API's error.
+
+    spectree reads the body with Flask's ``get_json(silent=True)``, which takes a body that is
+    not JSON (or not an object) for ``{}``: read it again to say what was really wrong."""
+    if error is not None or not request.is_json:
+        validated(PredictRequest.model_validate, json_body(request))
+        raise InputError(400, f"the request does not fit its schema (see /openapi.json): {error}")
 
 
 def query_values(request, name: str) -> list[str]:
@@ -129,14 +139,7 @@ def query_values(request, name: str) -> list[str]:
     return [value for key, value in fields if key == name]
 
 
-# What GET /predict takes: what one request line (gunicorn's limit, 8,190 bytes) always carries,
-# even if every character is percent-encoded UTF-8 of 4 bytes (12 characters on the line):
-# 4 x (len("text=&") + 160 x 12) = 7,704 bytes. More, or longer, messages go by POST.
-GET_MAX_MESSAGES = 4
-GET_MAX_MESSAGE_CHARS = 160  # one SMS
-
-
-def texts_from_article_request(request, limits: Limits) -> list[str]:
+def texts_from_article_request(request) -> list[str]:
     """The article's /predict: ?text=a&text=b, form fields ``text``, or JSON."""
     if request.method == "GET":
         texts = query_values(request, "text")
@@ -153,14 +156,17 @@ def texts_from_article_request(request, limits: Limits) -> list[str]:
                 f"{GET_MAX_MESSAGES} messages of at most {GET_MAX_MESSAGE_CHARS} characters (one request line); "
                 "POST more or longer ones as form fields named text, e.g. curl -d text=... /predict",
             )
-        return check_texts(texts, limits, field="text")
+        return texts
     if request.is_json:
-        return texts_from_json(json_body(request), limits, allow_single=True)
+        payload = json_body(request)
+        if isinstance(payload, dict) and "texts" not in payload and "text" in payload:
+            return [validated(ArticleText.model_validate, payload, example_of(ArticleText)).text]
+        return validated(PredictRequest.model_validate, payload).texts
     if request.mimetype in FORM_TYPES:
         texts = request.form.getlist("text")
         if not texts:
             raise InputError(400, "no message: send one or more form fields named text")
-        return check_texts(texts, limits, field="text")
+        return validated(MESSAGES.validate_python, texts, "text=first+message&text=second+message", "text")
     if not request.mimetype and not request.get_data(cache=True):
         raise InputError(400, f"no message: POST form fields named text, or JSON {JSON_EXAMPLE}")
     raise InputError(

@@ -1,0 +1,44 @@
+"""How much one request may carry: read once from the environment when the service starts.
+
+The request models (spamcheck.serving.schemas) are declared with these numbers, so the checks
+and the OpenAPI document always state the limits the server enforces.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_messages: int = 1000  # messages in one request
+    max_message_chars: int = 10_000  # characters in one message
+    max_body_bytes: int = 2 * 1024 * 1024  # bytes in one request body
+
+    @classmethod
+    def from_environment(cls, env=os.environ) -> Limits:
+        values = {}
+        for field, variable in (
+            ("max_messages", "MAX_MESSAGES"),
+            ("max_message_chars", "MAX_MESSAGE_CHARS"),
+            ("max_body_bytes", "MAX_BODY_BYTES"),
+        ):
+            if env.get(variable):
+                problem = ValueError(f"{variable}={env[variable]!r} must be a positive whole number")
+                try:
+                    values[field] = int(env[variable])
+                except ValueError:
+                    raise problem from None
+                if values[field] <= 0:
+                    raise problem
+        return cls(**values)
+
+
+LIMITS = Limits.from_environment()
+
+# What GET /predict takes: what one request line (gunicorn's limit, 8,190 bytes) always carries,
+# even if every character is percent-encoded UTF-8 of 4 bytes (12 characters on the line):
+# 4 x (len("text=&") + 160 x 12) = 7,704 bytes. More, or longer, messages go by POST.
+GET_MAX_MESSAGES = min(4, LIMITS.max_messages)
+GET_MAX_MESSAGE_CHARS = min(160, LIMITS.max_message_chars)  # one SMS

@@ -1,0 +1,171 @@
+"""The JSON bodies of the service as pydantic models: the one source of the JSON checks
+(spamcheck.serving.validation) and of the OpenAPI document (spamcheck.serving.openapi).
+
+Requests are strict: a JSON value must already have the right type (no "1" for 1, no 1 for "1").
+Each request model carries one example; error messages quote it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_validator
+
+from spamcheck.serving.limits import LIMITS
+
+Message = Annotated[StrictStr, Field(max_length=LIMITS.max_message_chars)]
+Messages = Annotated[list[Message], Field(min_length=1, max_length=LIMITS.max_messages)]
+
+
+def strict(example: dict) -> ConfigDict:
+    return ConfigDict(strict=True, json_schema_extra={"examples": [example]})
+
+
+def example_of(model: type[BaseModel]) -> str:
+    """The model's example, as JSON text for error messages."""
+    return json.dumps(model.model_config["json_schema_extra"]["examples"][0])
+
+
+class PredictRequest(BaseModel):
+    """Messages to classify."""
+
+    model_config = strict({"texts": ["first message", "second message"]})
+    texts: Messages
+
+
+class ArticleText(BaseModel):
+    """One message, as the article's /predict also takes it in JSON."""
+
+    model_config = strict({"text": "see you at 7"})
+    text: Message
+
+
+class Prediction(BaseModel):
+    label: Literal["ham", "spam"]
+    spam_probability: float = Field(ge=0, le=1)
+
+
+class Predictions(BaseModel):
+    """One prediction per message, in order."""
+
+    model_version: str
+    predictions: list[Prediction]
+
+
+class Error(BaseModel):
+    """Every error the service answers."""
+
+    error: str = Field(description="what was wrong and how to fix it")
+
+
+class Alive(BaseModel):
+    status: Literal["ok"]
+
+
+class Ready(BaseModel):
+    status: Literal["ready"]
+    model_version: str
+    host: str = Field(description="the server's host name; in a Pod, the Pod's name")
+    predictor: str = Field(description='"fast path", or "scikit-learn (why the fast path does not answer)"')
+
+
+class ModelCard(BaseModel):
+    """The model card: kind, metrics, versions, the data's sha256 and more."""
+
+    model_config = ConfigDict(extra="allow")
+    model_version: str
+    kind: str
+
+
+class OpenAPIDocument(BaseModel):
+    """The OpenAPI 3.1 description of this service (spamcheck.serving.openapi)."""
+
+    model_config = ConfigDict(extra="allow")
+    openapi: Literal["3.1.0"]
+    info: dict
+    paths: dict
+
+
+# The Open Inference Protocol V2 (spamcheck.serving.inference_protocol)
+class InputTensor(BaseModel):
+    model_config = ConfigDict(strict=True)
+    name: Literal["text"]
+    datatype: Literal["BYTES"]
+    shape: list[StrictInt] = Field(min_length=1, max_length=1, description="[N]: the number of messages in data")
+    data: Messages
+    parameters: dict | None = None
+
+    @model_validator(mode="after")
+    def shape_fits_data(self):
+        if self.shape != [len(self.data)]:
+            raise ValueError(f"shape must be [{len(self.data)}] for {len(self.data)} messages, got {self.shape}")
+        return self
+
+
+class RequestedOutput(BaseModel):
+    model_config = ConfigDict(strict=True)
+    name: Literal["label", "spam_probability"]
+    parameters: dict | None = None
+
+
+class InferRequest(BaseModel):
+    """Inference: text (BYTES, shape [N]) in."""
+
+    model_config = strict({"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": ["see you at 7"]}]})
+    id: str | None = None
+    parameters: dict | None = None
+    inputs: list[InputTensor] = Field(min_length=1, max_length=1)
+    outputs: list[RequestedOutput] | None = None
+
+    @property
+    def texts(self) -> list[str]:
+        return self.inputs[0].data
+
+
+class TensorMetadata(BaseModel):
+    name: str
+    datatype: str
+    shape: list[int]
+
+
+class OutputTensor(TensorMetadata):
+    name: Literal["label", "spam_probability"]
+    datatype: Literal["INT64", "FP64"]
+    data: list[float]
+
+
+class InferResponse(BaseModel):
+    """label (INT64) and spam_probability (FP64), one value per message."""
+
+    model_name: Literal["spamcheck"]
+    model_version: str
+    id: str | None = None
+    outputs: list[OutputTensor]
+
+
+class ModelMetadata(BaseModel):
+    name: Literal["spamcheck"]
+    versions: list[str]
+    platform: str
+    inputs: list[TensorMetadata]
+    outputs: list[TensorMetadata]
+
+
+class ServerMetadata(BaseModel):
+    name: str
+    version: str
+    extensions: list[str]
+
+
+class Live(BaseModel):
+    live: bool
+
+
+class ServerReady(BaseModel):
+    ready: bool
+
+
+class ModelReady(BaseModel):
+    name: str
+    ready: bool
