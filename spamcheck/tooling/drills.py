@@ -27,10 +27,9 @@ from pathlib import Path
 import psutil
 
 from spamcheck.paths import ROOT
+from spamcheck.serving.examples import HAM, SPAM
 from spamcheck.tooling.localserver import Gunicorn, free_port, wait_until_up
 
-SPAM = "URGENT! You have WON a £1000 prize. Call 09061701461 to claim"
-HAM = "Hey, are we still on for lunch tomorrow?"
 PREDICT = "/predict?" + urllib.parse.urlencode({"text": SPAM})
 SCHEMATHESIS_CONFIG = ROOT / "drills" / "schemathesis.toml"
 CRASH_SIGNS = ("Traceback", "WORKER TIMEOUT", "Worker exiting", " 500 ")
