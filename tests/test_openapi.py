@@ -75,4 +75,3 @@ def test_the_json_bodies_are_described_by_their_models(document, model, mode):
 def test_the_openapi_module_only_assembles_the_document():
     lines = (ROOT / "spamcheck" / "serving" / "openapi.py").read_text().count("\n")
     assert lines <= 150, f"openapi.py has {lines} lines: describe JSON bodies as models in schemas.py"
-

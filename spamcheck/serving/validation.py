@@ -19,10 +19,11 @@ from spamcheck.serving.schemas import ArticleText, Messages, PredictRequest, exa
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 JSON_EXAMPLE = example_of(PredictRequest)
-# What pydantic expected, in JSON's words; a field over its documented limit is 422 (the body
-# itself was fine): 413 is for the whole body.
+# What pydantic expected, in JSON's words.
 EXPECTED = {"string": "a string", "list": "an array", "dict": "an object", "model": "an object", "int": "an integer"}
-MESSAGE_FIELDS = {"texts", "text", "data"}  # the lists of messages: too many is a 422
+# The fields that carry messages: too many messages, or one too long, is a 422 (the body itself
+# was fine; 413 is for a body over its limit).
+MESSAGE_FIELDS = {"texts", "text", "data"}
 MESSAGES = TypeAdapter(Messages)
 
 
