@@ -222,3 +222,16 @@ def test_an_unexpected_failure_is_a_json_500_with_the_request_id(model_dir):
     response = app.test_client().get("/predict", query_string={"text": HAM}, headers={"X-Request-ID": "r-500"})
     assert response.status_code == 500
     assert response.json == {"error": "internal error; quote request id r-500 when reporting it"}
+
+
+def test_an_answer_that_does_not_fit_its_model_is_a_json_500(model_dir, caplog):
+    class CardWithoutKind:  # stands in for a model whose card lacks a field the document promises
+        version = "v0"
+        card = {"model_version": "v0"}
+
+    app = create_app(model_dir)
+    app.extensions["spamcheck"] = Service(CardWithoutKind(), None)
+    response = app.test_client().get("/v1/model", headers={"X-Request-ID": "r-card"})
+    assert response.status_code == 500
+    assert response.json == {"error": "internal error; quote request id r-card when reporting it"}
+    assert "the answer to GET /v1/model does not fit its model" in caplog.text
