@@ -10,7 +10,7 @@ extension is refused with a clear error. Every error is ``{"error": "..."}`` (th
 from __future__ import annotations
 
 from spamcheck import __version__
-from spamcheck.serving.schemas import InferRequest, example_of
+from spamcheck.serving.schemas import InferRequest, InferResponse, example_of
 from spamcheck.serving.validation import InputError, parse_json, validated
 
 MODEL_NAME = "spamcheck"
@@ -70,4 +70,5 @@ def infer_response(version: str, request: InferRequest, labels, probabilities) -
     }
     if request.id is not None:
         response["id"] = request.id
+    InferResponse.model_validate(response)  # spectree checks the other views' answers; this one, here
     return response
