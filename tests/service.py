@@ -14,6 +14,7 @@ from spamcheck.serving.examples import HAM, SPAM  # noqa: F401 (the tests' one h
 APP_FILE = ROOT / "app" / "app.py"
 
 
+JSON = {"Content-Type": "application/json"}  # the header of a JSON request body
 IMAGE = "flaskft:develop1"  # the article's image name, built by `make image`
 EXECUTED = ROOT / "build" / "executed"  # where executed notebooks go (git-ignored)
 

@@ -15,7 +15,7 @@ from flask import request
 
 from app.app import Service, create_app
 from bad_inputs import BAD_INPUTS
-from service import HAM, SPAM, call
+from service import HAM, JSON, SPAM, call
 from spamcheck.paths import ROOT
 from spamcheck.serving.limits import Limits
 from spamcheck.serving.validation import query_values
@@ -153,9 +153,6 @@ def test_bad_input_gets_a_clear_json_error_that_the_document_lists(client, name,
         assert status == (405 if template else 404)
     # and the service still answers afterwards
     assert client.get("/predict", query_string={"text": SPAM}).get_data(as_text=True) == "1"
-
-
-JSON = {"Content-Type": "application/json"}
 
 
 def test_limits_come_from_the_environment(model_dir, tmp_path):

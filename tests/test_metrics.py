@@ -10,7 +10,7 @@ import urllib.parse
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from service import HAM, SPAM, call
+from service import HAM, JSON, SPAM, call
 from spamcheck.tooling.localserver import Gunicorn
 from spamcheck.training import models
 
@@ -38,12 +38,11 @@ def server(model_dir, tmp_path):
 def test_counts_add_up_exactly_across_two_workers(server, spam_model):
     hello, article, batches, bad = 40, 30, 12, 7
     batch = json.dumps({"texts": [HAM, SPAM, HAM]}).encode()
-    json_type = {"Content-Type": "application/json"}
     calls = (
         [((server.url + "/",), 200)] * hello
         + [((server.url + "/predict?" + urllib.parse.urlencode({"text": SPAM}),), 200)] * article
-        + [((server.url + "/v1/predict", batch, json_type), 200)] * batches
-        + [((server.url + "/v1/predict", b"{", json_type), 400)] * bad
+        + [((server.url + "/v1/predict", batch, JSON), 200)] * batches
+        + [((server.url + "/v1/predict", b"{", JSON), 400)] * bad
     )
     # 8 at a time: a sync worker answers one request at a time, so both workers take a share
     with concurrent.futures.ThreadPoolExecutor(8) as pool:

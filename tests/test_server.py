@@ -11,9 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from service import HAM, SPAM, call
-
-JSON = {"Content-Type": "application/json"}
+from service import HAM, JSON, SPAM, call
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ and the OpenAPI document always state the limits the server enforces.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 
 @dataclass(frozen=True)
@@ -18,19 +18,17 @@ class Limits:
 
     @classmethod
     def from_environment(cls, env=os.environ) -> Limits:
+        """Each field from its variable in capitals (MAX_MESSAGES, ...), else its default."""
         values = {}
-        for field, variable in (
-            ("max_messages", "MAX_MESSAGES"),
-            ("max_message_chars", "MAX_MESSAGE_CHARS"),
-            ("max_body_bytes", "MAX_BODY_BYTES"),
-        ):
+        for field in fields(cls):
+            variable = field.name.upper()
             if env.get(variable):
                 problem = ValueError(f"{variable}={env[variable]!r} must be a positive whole number")
                 try:
-                    values[field] = int(env[variable])
+                    values[field.name] = int(env[variable])
                 except ValueError:
                     raise problem from None
-                if values[field] <= 0:
+                if values[field.name] <= 0:
                     raise problem
         return cls(**values)
 

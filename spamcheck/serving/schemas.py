@@ -88,6 +88,9 @@ class OpenAPIDocument(BaseModel):
 
 
 # The Open Inference Protocol V2 (spamcheck.serving.inference_protocol)
+OutputName = Literal["label", "spam_probability"]
+
+
 class InputTensor(BaseModel):
     model_config = ConfigDict(strict=True)
     name: Literal["text"]
@@ -105,7 +108,7 @@ class InputTensor(BaseModel):
 
 class RequestedOutput(BaseModel):
     model_config = ConfigDict(strict=True)
-    name: Literal["label", "spam_probability"]
+    name: OutputName
     parameters: dict | None = None
 
 
@@ -130,7 +133,7 @@ class TensorMetadata(BaseModel):
 
 
 class OutputTensor(TensorMetadata):
-    name: Literal["label", "spam_probability"]
+    name: OutputName
     datatype: Literal["INT64", "FP64"]
     data: list[float]
 
