@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from spamcheck.paths import BUILD_DIR, ROOT
+from spamcheck.paths import BUILD_DIR
+from spamcheck.serving import artifacts
 from spamcheck.tooling.engines import unmet_requirement
 from spamcheck.tooling.localserver import Gunicorn, free_port
 
-# Notebook 06 tests a running service (its base_url). Under nbval, a real gunicorn with models/ is
-# started for it on a free port.
+# Notebook 06 tests a running service (its base_url). Under nbval, a real gunicorn with models/ (or
+# MODEL_DIR) is started for it on a free port.
 SERVICE_NOTEBOOK = "06_test_deployment.ipynb"
 SERVER = pytest.StashKey[Gunicorn]()
 # Parameters nbval runs notebooks with, as papermill's -p would (the stored outputs stay valid).
@@ -46,7 +47,7 @@ def missing_tool(reason: str, requirement: str = "requires-docker"):
 def service(config) -> Gunicorn:
     if SERVER not in config.stash:
         BUILD_DIR.mkdir(exist_ok=True)
-        config.stash[SERVER] = Gunicorn(ROOT / "models", BUILD_DIR / f"nbval-service-{os.getpid()}.log")
+        config.stash[SERVER] = Gunicorn(artifacts.model_dir(), BUILD_DIR / f"nbval-service-{os.getpid()}.log")
     return config.stash[SERVER]
 
 
