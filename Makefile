@@ -76,9 +76,10 @@ export-app: $(STAMP) ## regenerate app/app.py (cells tagged "app") and app/artic
 		--template-file app/export_article_template.py.j2 --output-dir app --output article_app
 
 # Stored outputs, as a reader sees them on GitHub and on the site: Run All in a fresh kernel, then
-# streams merged with carriage returns applied (a progress bar is stored as its last frame).
+# streams merged with carriage returns applied. TQDM_DISABLE=1: progress bars are for a reader
+# watching the work, not for the stored page (tests/test_notebooks.py checks that none is stored).
 outputs: $(STAMP) ## re-execute notebooks in place to refresh their stored outputs (NB=notebooks/03_flask_app.ipynb for one)
-	cd notebooks && for nb in $(notdir $(or $(NB),$(NOTEBOOKS))); do \
+	cd notebooks && for nb in $(notdir $(or $(NB),$(NOTEBOOKS))); do TQDM_DISABLE=1 \
 		$(abspath $(BIN))/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=1800 $$nb && \
 		$(abspath $(BIN))/jupyter nbconvert --to notebook --inplace --coalesce-streams $$nb || exit 1; done
 

@@ -94,8 +94,9 @@ def cross_validate(
     jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_fold)(kind, seed, texts, y, train, test) for train, test in splitter.split(texts, y, groups)
     )
+    bar_options = {} if progress else {"disable": True}  # unset, TQDM_DISABLE=1 turns it off (`make outputs`)
     for number, (test, fold_pred, fold_proba) in enumerate(
-        tqdm(jobs, total=folds, desc=f"{kind}: {folds}-fold CV", disable=not progress, leave=True)
+        tqdm(jobs, total=folds, desc=f"{kind}: {folds}-fold CV", leave=True, **bar_options)
     ):
         y_pred[test], proba[test], fold[test] = fold_pred, fold_proba, number
     return Result(kind, "cv", np.arange(len(y)), y, y_pred, proba, fold)
