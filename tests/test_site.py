@@ -153,3 +153,38 @@ def test_every_notebook_is_on_a_page_whole_with_hidden_solutions(site, browser, 
     beyond = [c for c in notebook.cells if c.cell_type == "code" and "beyond-article" in c.metadata.get("tags", [])]
     assert page.locator("[id^='cell-id='].jp-CodeCell.celltag_beyond-article").count() == len(beyond)
     page.close()
+
+
+def beyond_lines(path) -> list[str]:
+    """The first line of each code cell beyond the article that no other cell holds."""
+    cells = nbformat.read(path, as_version=4).cells
+    article = "\n".join(c.source for c in cells if "beyond-article" not in c.metadata.get("tags", []))
+    beyond = [c for c in cells if c.cell_type == "code" and "beyond-article" in c.metadata.get("tags", [])]
+    lines = [c.source.strip().splitlines()[0].strip() for c in beyond if c.source.strip()]
+    return [line for line in lines if len(line) > 15 and line not in article]
+
+
+HIDDEN = "cells => cells.every(cell => cell.offsetParent === null)"
+SHOWN = "cells => cells.every(cell => cell.offsetParent !== null)"
+
+
+def test_the_article_only_switch_hides_every_part_beyond_the_article_from_page_to_page(site, browser):
+    context = browser.new_context()  # one reader: the choice is kept in this context's localStorage
+    page = context.new_page()
+    first, second = NOTEBOOKS[1], NOTEBOOKS[2]
+    page.goto(f"{site}/notebooks/{first.stem}.html", wait_until="networkidle")
+    switch = page.locator("#article-only")
+    assert not switch.is_checked()
+    assert all(line in page.inner_text("article") for line in beyond_lines(first))
+    switch.check()
+    shown = page.inner_text("article")
+    assert beyond_lines(first) and not any(line in shown for line in beyond_lines(first))
+    assert page.locator(".celltag_beyond-article").evaluate_all(HIDDEN)
+    assert "CountVectorizer()" in shown, "the article's step stays"
+    page.goto(f"{site}/notebooks/{second.stem}.html", wait_until="networkidle")  # remembered on the next page
+    assert page.locator("#article-only").is_checked()
+    assert not any(line in page.inner_text("article") for line in beyond_lines(second))
+    page.locator("#article-only").uncheck()
+    assert all(line in page.inner_text("article") for line in beyond_lines(second))
+    assert page.locator(".celltag_beyond-article").evaluate_all(SHOWN)
+    context.close()
