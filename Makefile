@@ -72,7 +72,9 @@ train: data ## run notebooks 01-02 with papermill: explore, evaluate, export mod
 run: $(STAMP) models/model_card.json ## the main job: train if models/ is empty, then serve on http://127.0.0.1:5000
 	@$(MAKE) --no-print-directory serve
 
-models/model_card.json:
+# Notebook 02 saves both: the article's pickles beside its app, the production model in models/.
+ARTICLE_MODEL := app/article/model.pkl
+models/model_card.json $(ARTICLE_MODEL):
 	@$(MAKE) --no-print-directory train
 
 serve: $(STAMP) models/model_card.json ## serve the trained model with gunicorn on http://127.0.0.1:5000 (HOST, PORT)
@@ -82,11 +84,11 @@ serve: $(STAMP) models/model_card.json ## serve the trained model with gunicorn 
 	@echo "  curl -H 'Content-Type: application/json' -d '{\"texts\": [\"see you at 7\", \"FREE entry to win \u00a31000, txt WIN to 87121\"]}' http://$(HOST):$(PORT)/v1/predict"
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c app/gunicorn.conf.py 'app.app:create_app()'
 
-export-app: $(STAMP) ## regenerate app/app.py (cells tagged "app") and app/article_app.py ("article-app") from notebook 03
+export-app: $(STAMP) ## regenerate app/app.py (cells tagged "app") and app/article/app.py ("article-app") from notebook 03
 	$(BIN)/jupyter nbconvert notebooks/03_flask_app.ipynb --to python --no-prompt \
 		--template-file app/export_template.py.j2 --output-dir app --output app
 	$(BIN)/jupyter nbconvert notebooks/03_flask_app.ipynb --to python --no-prompt \
-		--template-file app/export_article_template.py.j2 --output-dir app --output article_app
+		--template-file app/export_article_template.py.j2 --output-dir app/article --output app
 
 # Stored outputs, as a reader sees them on GitHub and on the site: Run All in a fresh kernel, then
 # streams merged with carriage returns applied. TQDM_DISABLE=1: progress bars are for a reader
@@ -105,13 +107,11 @@ drill: $(STAMP) models/model_card.json image ## fault drills at full length (fuz
 # The container engine: $CONTAINER_ENGINE, else docker if `docker info` works, else podman.
 # (evaluated on first use, once: each probe starts Python and asks docker/podman)
 ENGINE = $(eval ENGINE := $(shell $(BIN)/python -m spamcheck.tooling.engines))$(ENGINE)
-IMAGE ?= flaskft:develop1
-# make k8s-test checks that the answers come from this Pod (EXPECT_HOST= accepts any host)
-EXPECT_HOST ?= demov1
+IMAGE ?= spamcheck:1.0.0
 CONTAINER ?= spamcheck
 MODEL_VERSION = $(shell $(BIN)/python -c 'import json; print(json.load(open("models/model_card.json"))["model_version"])')
 
-image: $(STAMP) models/model_card.json ## build the service image flaskft:develop1 from docker/Dockerfile
+image: $(STAMP) models/model_card.json ## build the production image spamcheck:1.0.0 from docker/Dockerfile
 	@test -n "$(ENGINE)" || exit 1
 	$(ENGINE) build -t $(IMAGE) -f docker/Dockerfile $(if $(filter podman,$(ENGINE)),--format docker) \
 		--build-arg MODEL_VERSION=$(MODEL_VERSION) .
@@ -128,12 +128,12 @@ container-stop: $(STAMP) ## stop and remove the container
 k8s-check: $(STAMP) ## validate the manifests offline: schema, kustomize, restricted profile
 	$(BIN)/python -m pytest -q tests/test_kubernetes.py -k "not kube_play"
 
-k8s-up: $(STAMP) models/model_card.json ## minikube: build the image in its Docker, create Pod demov1, port-forward to 127.0.0.1:5000
+k8s-up: $(STAMP) $(ARTICLE_MODEL) ## minikube: build the article's image in its Docker, create Pod demov1, port-forward to 127.0.0.1:5000
 	PORT=$(PORT) bash scripts/k8s-up.sh
 
 k8s-test: $(STAMP) ## send our ham and spam to the Pod demov1 through http://127.0.0.1:5000 (notebook 06)
 	$(BIN)/python scripts/run_notebooks.py --report notebooks/06_test_deployment.ipynb \
-		-p base_url http://127.0.0.1:$(PORT) -p expect_host "$(EXPECT_HOST)" -p remove_pod False
+		-p base_url http://127.0.0.1:$(PORT) -p remove_pod False
 
 k8s-down: ## stop the port-forward, delete the Pod and the production variant
 	bash scripts/k8s-down.sh
@@ -163,7 +163,7 @@ lab: $(LAB_STAMP) ## install what the notebooks need (no test, lint or site tool
 TEST_PROCESSES ?= 2
 # Then the reader's paths (Run All, the article's path) from a clean checkout, in a run of their own:
 # like a reader, they use port 5000, the Pod demov1 and the tag flaskft:develop1.
-test: data models/model_card.json ## the whole suite: pytest, nbval on every notebook, then the reader's paths
+test: data models/model_card.json $(ARTICLE_MODEL) ## the whole suite: pytest, nbval on every notebook, then the reader's paths
 	$(BIN)/python -m pytest tests $(NOTEBOOKS) --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:randomly -m "not reader_paths" \
 		-n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)

@@ -1,6 +1,6 @@
 """Repository-wide pytest hooks: skip or fail notebook cells whose tool is missing, give nbval the
-parameters that keep it out of models/ and off port 5000, serve the model for notebook 06 under
-nbval, and print the measurements tests record at the end of the run.
+parameters that keep it out of models/, app/article/ and port 5000, serve the article's app and the
+model for notebook 06 under nbval, and print the measurements tests record at the end of the run.
 
 `make test` runs on 2 processes (pytest-xdist, --dist loadfile: each file, so each notebook, stays
 in one process, in order). Nothing two files do at once may collide: every server and container
@@ -15,23 +15,40 @@ from pathlib import Path
 
 import pytest
 
-from spamcheck.paths import BUILD_DIR
+from spamcheck.paths import BUILD_DIR, ROOT
 from spamcheck.serving import artifacts
 from spamcheck.tooling.engines import unmet_requirement
-from spamcheck.tooling.localserver import Gunicorn, free_port
+from spamcheck.tooling.localserver import FlaskRun, Gunicorn, free_port
 
-# Notebook 06 tests a running service (its base_url). Under nbval, a real gunicorn with models/ (or
-# MODEL_DIR) is started for it on a free port.
+# Notebook 06 tests the article's app where it runs (its base_url), and the production service
+# beyond the article (its production_url). Under nbval, both are started for it on free ports: the
+# article's app with `python3 -m flask run` in app/article/, the service with gunicorn on models/
+# (or MODEL_DIR).
 SERVICE_NOTEBOOK = "06_test_deployment.ipynb"
-SERVER = pytest.StashKey[Gunicorn]()
+SERVERS = pytest.StashKey[dict]()
 # Parameters nbval runs notebooks with, as papermill's -p would (the stored outputs stay valid).
 NBVAL_PARAMETERS = {
-    "02_train_evaluate.ipynb": lambda config: {"output_dir": "../build/nbval-models"},
-    "04_docker.ipynb": lambda config: {"host_port": free_port(), "container_name": f"spamcheck-nbval-{os.getpid()}"},
+    "02_train_evaluate.ipynb": lambda config: {
+        "article_dir": "../build/nbval-article",
+        "output_dir": "../build/nbval-models",
+    },
+    "04_docker.ipynb": lambda config: {
+        "production_port": free_port(),
+        "production_container": f"spamcheck-nbval-{os.getpid()}",
+    },
     # the article's Pod publishes port 5000: under nbval, tests/test_kubernetes.py and the Run-All test run it
     "05_kubernetes_minikube.ipynb": lambda config: {"podman_pod": False},
-    SERVICE_NOTEBOOK: lambda config: {"base_url": service(config).url, "remove_pod": False},
+    SERVICE_NOTEBOOK: lambda config: {
+        "base_url": servers(config)["article"].url,
+        "production_url": servers(config)["production"].url,
+        "remove_pod": False,
+    },
 }
+# Notebook 04 runs the article's commands word for word, `docker run -it -d -p 5000:5000 ...` among
+# them. Port 5000 belongs to the reader's paths and the article's Pod, so under nbval its cells get
+# a free port in place of 5000 (`make test` runs the words themselves in tests/test_reader_paths.py).
+ARTICLE_PORT_NOTEBOOK = "04_docker.ipynb"
+ARTICLE_PORT = pytest.StashKey[int]()
 
 # CI sets this so that a missing container engine fails the run instead of skipping its checks.
 REQUIRE_CONTAINERS = os.environ.get("SPAMCHECK_REQUIRE_CONTAINERS") == "1"
@@ -44,11 +61,14 @@ def missing_tool(reason: str, requirement: str = "requires-docker"):
     pytest.skip(f"SKIPPED, TOOL MISSING: {reason}")
 
 
-def service(config) -> Gunicorn:
-    if SERVER not in config.stash:
+def servers(config) -> dict:
+    if SERVERS not in config.stash:
         BUILD_DIR.mkdir(exist_ok=True)
-        config.stash[SERVER] = Gunicorn(artifacts.model_dir(), BUILD_DIR / f"nbval-service-{os.getpid()}.log")
-    return config.stash[SERVER]
+        config.stash[SERVERS] = {
+            "article": FlaskRun(ROOT / "app" / "article", BUILD_DIR / f"nbval-article-{os.getpid()}.log"),
+            "production": Gunicorn(artifacts.model_dir(), BUILD_DIR / f"nbval-service-{os.getpid()}.log"),
+        }
+    return config.stash[SERVERS]
 
 
 def pytest_runtest_setup(item):
@@ -59,6 +79,11 @@ def pytest_runtest_setup(item):
     reason = unmet_requirement(tags)
     if reason:
         missing_tool(reason, reason.split(":")[0])
+    if Path(item.path).name == ARTICLE_PORT_NOTEBOOK:
+        port = item.config.stash.setdefault(ARTICLE_PORT, free_port())
+        cell.source = cell.source.replace("-p 5000:5000", f"-p {port}:5000").replace(
+            "127.0.0.1:5000", f"127.0.0.1:{port}"
+        )
     overrides = NBVAL_PARAMETERS.get(Path(item.path).name)
     if overrides and "parameters" in tags and "set by conftest.py for nbval" not in cell.source:
         # what `papermill -p` would do: tests never write into the checkout's models/ or use port 5000
@@ -68,8 +93,7 @@ def pytest_runtest_setup(item):
 
 
 def pytest_sessionfinish(session):
-    server = session.config.stash.get(SERVER, None)
-    if server is not None:
+    for server in session.config.stash.get(SERVERS, {}).values():
         server.stop()
 
 

@@ -49,7 +49,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", choices=sorted(FULL), action="append")
     parser.add_argument("--quick", action="store_true", help="the bounded versions")
-    parser.add_argument("--image", default="flaskft:develop1")
+    parser.add_argument("--image", default="spamcheck:1.0.0")
     args = parser.parse_args(argv)
     log_dir = BUILD_DIR / "drills"
     log_dir.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from service import IMAGE
+from service import ARTICLE_IMAGE, IMAGE
 from spamcheck.paths import ROOT
 from spamcheck.serving import artifacts
 from spamcheck.tooling.engines import container_engine
@@ -91,6 +91,21 @@ def image(engine):
         )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return IMAGE, time.monotonic() - started
+
+
+@pytest.fixture(scope="session")
+def article_image(engine):
+    """The article's image: `docker build -t flaskft:develop1 .` in app/article/, with the engine here."""
+    folder = ROOT / "app" / "article"
+    assert (folder / "model.pkl").exists(), "app/article/ has no pickles: run `make train`"
+    (ROOT / "build").mkdir(exist_ok=True)
+    with open(ROOT / "build" / ".image.lock", "w") as lock:  # one build at a time across test processes
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = subprocess.run(
+            [engine, "build", "-t", ARTICLE_IMAGE, "."], cwd=folder, capture_output=True, text=True, timeout=1800
+        )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return ARTICLE_IMAGE
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,8 @@ APP_FILE = ROOT / "app" / "app.py"
 
 
 JSON = {"Content-Type": "application/json"}  # the header of a JSON request body
-IMAGE = "flaskft:develop1"  # the article's image name, built by `make image`
+IMAGE = "spamcheck:1.0.0"  # the production image, built by `make image`
+ARTICLE_IMAGE = "flaskft:develop1"  # the article's image, built in app/article/ (its Pod runs it)
 EXECUTED = ROOT / "build" / "executed"  # where executed notebooks go (git-ignored)
 
 

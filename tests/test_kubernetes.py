@@ -12,9 +12,9 @@ import nbformat
 import pytest
 import yaml
 
-from service import EXECUTED, HAM, SPAM, call, run, run_k8s_up, run_notebook
+from service import EXECUTED, HAM, IMAGE, SPAM, call, run, run_k8s_up, run_notebook
 from spamcheck.paths import ROOT
-from spamcheck.tooling import manifests, portforward
+from spamcheck.tooling import manifests
 from spamcheck.tooling.engines import kubectl_available
 from spamcheck.tooling.localserver import free_port, wait_until_up
 
@@ -51,12 +51,16 @@ def test_the_minikube_build_tags_the_image_the_pod_names():
     """Notebook 05 and scripts/k8s-up.sh build the tag k8s/spamcheck.yml asks for (imagePullPolicy: Never)."""
     image = manifests.article_image()
     notebook = nbformat.read(ROOT / "notebooks" / "05_kubernetes_minikube.ipynb", as_version=4)
-    (build,) = [
-        c.source for c in notebook.cells if "minikube -p minikube docker-env)\n" in c.source and c.cell_type == "code"
-    ]
-    assert f"docker build -t {image} -f docker/Dockerfile ." in build
+    (build,) = [c.source for c in notebook.cells if "docker-env)\n" in c.source and "flaskft" in c.source]
+    assert "cd ../app/article" in build and f"docker build -t {image} .\n" in build  # the article's image
     script = (ROOT / "scripts" / "k8s-up.sh").read_text()
-    assert "manifests.article_image()" in script and 'docker build -t "$IMAGE"' in script
+    assert "manifests.article_image()" in script and '(cd app/article && docker build -t "$IMAGE" .)' in script
+
+
+def test_the_production_deployment_runs_the_production_image(rendered):
+    for documents in rendered.values():
+        (deployment,) = [d for d in documents if d["kind"] == "Deployment"]
+        assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] == IMAGE
 
 
 def test_validation_catches_a_misspelt_field():
@@ -102,7 +106,7 @@ def test_production_deployment_shape(rendered):
 
 
 @pytest.fixture
-def podman(engine, image, missing_tool):
+def podman(engine, missing_tool):
     if engine != "podman":
         missing_tool(f"`kube play` is podman's; the engine here is {engine}", "requires-docker")
     with socket.socket() as probe:
@@ -114,11 +118,11 @@ def podman(engine, image, missing_tool):
     return engine
 
 
-def kube_play(manifest):
-    """`podman kube play --network slirp4netns FILE`; wait until the service answers on 127.0.0.1."""
+def kube_play(manifest, ready_path):
+    """`podman kube play --network slirp4netns FILE`; wait until ``ready_path`` answers on 127.0.0.1."""
     run("podman", "kube", "play", "--network", "slirp4netns", "--replace", str(manifest), timeout=180)
     try:
-        wait_until_up(f"http://127.0.0.1:{ARTICLE_PORT}/readyz", seconds=90)
+        wait_until_up(f"http://127.0.0.1:{ARTICLE_PORT}{ready_path}", seconds=90)
     except Exception as exc:
         logs = run("podman", "pod", "logs", "--tail", "30", "--latest", check=False)
         raise AssertionError(f"{manifest} did not answer: {exc}\n{logs.stdout}{logs.stderr}") from exc
@@ -132,15 +136,18 @@ def predict(*texts):
 
 
 @pytest.mark.container
-def test_kube_play_runs_the_article_pod_unmodified(podman, record):
+def test_kube_play_runs_the_article_pod_unmodified(podman, article_image, record):
     try:
-        kube_play(manifests.ARTICLE_POD)
+        kube_play(manifests.ARTICLE_POD, "/")
         assert predict(HAM, SPAM) == "0,1"
-        # the answer comes from the Pod: its host name is the Pod's name, as on Kubernetes
-        assert portforward.require_pod(f"http://127.0.0.1:{ARTICLE_PORT}", ["demov1"]) == "demov1"
+        assert call(f"http://127.0.0.1:{ARTICLE_PORT}/readyz")[0] == 404, "the Pod runs the article's app"
+        # the answers came from the Pod: its own log shows the requests
+        logged = run("podman", "logs", "demov1-demov1")
+        log = logged.stdout + logged.stderr
+        assert f'"GET /predict?text={HAM.replace(" ", "+")}' in log, log[-2000:]  # werkzeug logs the path unquoted
         # notebook 06, "test the deployment", against the Pod, as `make k8s-test` runs it
         done = run_notebook(
-            "06_test_deployment.ipynb", {"base_url": f"http://127.0.0.1:{ARTICLE_PORT}", "expect_host": "demov1"}
+            "06_test_deployment.ipynb", {"base_url": f"http://127.0.0.1:{ARTICLE_PORT}", "remove_pod": False}
         )
         assert done.returncode == 0, done.stderr[-3000:]
         executed = nbformat.read(EXECUTED / "06_test_deployment.ipynb", as_version=4)
@@ -154,7 +161,7 @@ def test_kube_play_runs_the_article_pod_unmodified(podman, record):
 
 
 @pytest.mark.container
-def test_kube_play_runs_the_rendered_production_deployment(podman, rendered, tmp_path):
+def test_kube_play_runs_the_rendered_production_deployment(podman, image, rendered, tmp_path):
     # The rendered Deployment with one change: one replica. podman makes one pod per replica and
     # publishes each one's containerPort on the same host port, so a second cannot bind (on
     # Kubernetes every Pod has its own address). The Service is left out: kube play has no use for it.
@@ -163,7 +170,7 @@ def test_kube_play_runs_the_rendered_production_deployment(podman, rendered, tmp
     manifest = tmp_path / "production-deployment.yaml"
     manifest.write_text(yaml.safe_dump(local))
     try:
-        kube_play(manifest)
+        kube_play(manifest, "/readyz")
         assert predict(SPAM, HAM) == "1,0"
         containers = run(
             "podman", "ps", "--filter", "label=app.kubernetes.io/name=spamcheck", "--format", "{{.Names}}"

@@ -7,12 +7,15 @@ every check would otherwise get its answers from the local gunicorn instead of t
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
-from service import run_k8s_up, run_notebook
+from service import run_k8s_up
 from spamcheck.tooling import portforward
 from spamcheck.tooling.engines import kubectl_available
-from spamcheck.tooling.localserver import free_port
+from spamcheck.tooling.localserver import free_port, wait_until_up
 
 
 @pytest.fixture(scope="module")
@@ -45,11 +48,31 @@ def test_an_answer_from_the_local_server_is_not_the_pod(local_server):
         portforward.require_pod(local_server.url, ["demov1"])
 
 
-@pytest.mark.notebooks
-def test_notebook_06_refuses_an_answer_from_another_host(local_server, tmp_path):
-    done = run_notebook("06_test_deployment.ipynb", {"base_url": local_server.url, "expect_host": "demov1"}, tmp_path)
-    assert done.returncode != 0
-    assert "not 'demov1'" in done.stderr
+def test_without_readyz_the_listener_must_be_this_port_forward(local_server, tmp_path):
+    """The article's app has no /readyz: the process that listens on the port must be this kubectl."""
+    forward = portforward.PortForward("demov1", local_server.port, 5000, [], tmp_path / "pf.log")
+    forward.process = subprocess.Popen(["sleep", "30"])  # stands in for kubectl: alive, but not the listener
+    try:
+        with pytest.raises(
+            portforward.PortForwardError, match=r"held by pid \d+ .*gunicorn.*, not by this port-forward"
+        ):
+            forward._proof()
+    finally:
+        forward.process.kill()
+        forward.process.wait()
+
+
+def test_without_readyz_an_answer_from_this_port_forward_is_proof(tmp_path):
+    port = free_port()
+    listener = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"], cwd=tmp_path)
+    forward = portforward.PortForward("demov1", port, 5000, [], tmp_path / "pf.log")
+    forward.process = listener  # stands in for kubectl: it is the listener
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/")
+        assert forward._proof() == f"the listener on 127.0.0.1:{port} is this kubectl (pid {listener.pid})"
+    finally:
+        listener.kill()
+        listener.wait()
 
 
 def test_a_port_forward_that_exits_is_an_error_with_its_output(tmp_path, missing_tool, monkeypatch):

@@ -27,7 +27,7 @@ from nbclient import NotebookClient
 from service import HAM, SPAM
 from spamcheck.paths import ROOT
 from spamcheck.tooling.engines import container_engine, minikube_running
-from spamcheck.tooling.localserver import Gunicorn
+from spamcheck.tooling.localserver import FlaskRun
 
 pytestmark = [pytest.mark.reader_paths, pytest.mark.notebooks, pytest.mark.container]
 
@@ -71,15 +71,15 @@ def run_all(checkout: Path, without_tag: str | None = None) -> dict[str, nbforma
     as JupyterLab's Run All does; return the executed notebooks by name. Cells tagged ``without_tag``
     are removed first."""
     executed = {}
-    gunicorn = None
+    server = None
     try:
         for name in NOTEBOOKS:
             notebook = nbformat.read(checkout / "notebooks" / name, as_version=4)
             if without_tag:
                 notebook.cells = [c for c in notebook.cells if without_tag not in c.metadata.get("tags", [])]
             if name.startswith("06") and not port_in_use(ARTICLE_PORT):
-                # no Pod could run here (no minikube, no podman): serve the checkout's model instead
-                gunicorn = Gunicorn(checkout / "models", checkout / "gunicorn.log", port=ARTICLE_PORT)
+                # no Pod could run here (no minikube, no podman): the article's app under flask run instead
+                server = FlaskRun(checkout / "app" / "article", checkout / "flask-run.log", port=ARTICLE_PORT)
             NotebookClient(
                 notebook,
                 timeout=1800,
@@ -88,8 +88,8 @@ def run_all(checkout: Path, without_tag: str | None = None) -> dict[str, nbforma
             ).execute()
             executed[name] = notebook
     finally:
-        if gunicorn:
-            gunicorn.stop()
+        if server:
+            server.stop()
         if container_engine() == "podman":  # a Pod left behind by a failed run must not block the next
             subprocess.run(["podman", "kube", "down", str(checkout / "k8s" / "spamcheck.yml")], capture_output=True)
     return executed
@@ -106,32 +106,48 @@ def checkout(tmp_path, monkeypatch, missing_tool):
     return clean_checkout(tmp_path)
 
 
+def article_files(checkout: Path) -> tuple[dict, object]:
+    """The article's two pickles, as notebook 02 saved them beside its app: the vocabulary and the forest."""
+    folder = checkout / "app" / "article"
+    return pickle.loads((folder / "feature.pkl").read_bytes()), pickle.loads((folder / "model.pkl").read_bytes())
+
+
 def test_run_all_completes_every_notebook_from_a_clean_checkout(checkout, record):
     executed = run_all(checkout)
     card = json.loads((checkout / "models" / "model_card.json").read_text())
-    assert card["kind"] != "article", "the full path replaces the article's model with the stronger default"
+    assert card["kind"] != "article", "the part beyond the article exports a stronger model to models/"
+    vocabulary, forest = article_files(checkout)
+    assert isinstance(vocabulary, dict) and type(forest).__name__ == "RandomForestClassifier", (
+        "app/article/ keeps the article's"
+    )
     assert "Hello World!\n0,1\n" in printed(executed["03_flask_app.ipynb"])
+    assert f"readyz: ready {card['model_version']}" in printed(executed["04_docker.ipynb"]), "the production image"
     answered = printed(executed["06_test_deployment.ipynb"])
     assert f"0  <- {HAM}" in answered and f"1  <- {SPAM}" in answered
     if not minikube_running() and container_engine() == "podman":
-        assert "answered by: demov1" in printed(executed["05_kubernetes_minikube.ipynb"])
+        assert "the Pod's log shows 2 requests to /predict" in printed(executed["05_kubernetes_minikube.ipynb"])
         assert "pod demov1 removed" in answered
-    record("Run All", f"{len(executed)} notebooks, model {card['model_version']}")
+    record("Run All", f"{len(executed)} notebooks, production model {card['model_version']}")
 
 
 def test_the_article_path_runs_on_its_own(checkout, record):
+    """Every beyond-article cell removed: the article's forest, app, image and Pod, with its commands."""
     executed = run_all(checkout, without_tag=BEYOND)
     for notebook in executed.values():
         assert not any(BEYOND in c.metadata.get("tags", []) for c in notebook.cells)
-    card = json.loads((checkout / "models" / "model_card.json").read_text())
-    assert card["kind"] == "article", "without the parts beyond it, models/ holds the article's random forest"
-    assert type(pickle.loads((checkout / "models" / "model.pkl").read_bytes())).__name__ == "RandomForestClassifier"
+    assert not (checkout / "models").exists(), "the article's path makes nothing in models/"
+    vocabulary, forest = article_files(checkout)
+    assert isinstance(vocabulary, dict) and type(forest).__name__ == "RandomForestClassifier"
     assert "[0 1]" in printed(executed["02_train_evaluate.ipynb"])
-    assert "Hello World!\n0,1\n" in printed(executed["03_flask_app.ipynb"])
+    assert "Hello World!\n0,1\n" in printed(executed["03_flask_app.ipynb"])  # python3 -m flask run
+    docker = printed(executed["04_docker.ipynb"])  # the article's literal commands, in app/article/
+    assert "Hello World!\n0  <- " + HAM in docker and f"1  <- {SPAM}" in docker
+    assert "/readyz: 404, the article's app has no such route" in docker
+    if not minikube_running() and container_engine() == "podman":  # kube play of k8s/spamcheck.yml
+        assert "the Pod's log shows 2 requests to /predict" in printed(executed["05_kubernetes_minikube.ipynb"])
     answered = printed(executed["06_test_deployment.ipynb"])
     assert f"0  <- {HAM}" in answered and f"1  <- {SPAM}" in answered
-    assert card["model_version"] in answered, "the image and the Pod serve the article's model"
-    record("article path", f"{sum(len(n.cells) for n in executed.values())} cells, model {card['model_version']}")
+    record("article path", f"{sum(len(n.cells) for n in executed.values())} cells, the article's forest")
 
 
 def test_clean_checkout_has_no_build_outputs(tmp_path):

@@ -2,18 +2,18 @@
 # Edit the notebook's cells tagged "article-app", then run `make export-app`.
 """The article's Flask app: `/` says hello, `/predict?text=...` answers 0 (ham) or 1 (spam) per message.
 
-Run it from notebooks/ (MODEL_DIR defaults to ../models): flask --app ../app/article_app.py run"""
+Start it in this folder, beside feature.pkl and model.pkl (notebook 02 saves them): python3 -m flask run"""
 
 import os
 import pickle
 
 from flask import Flask, request
+from sklearn.feature_extraction.text import CountVectorizer
 
-model_dir = os.environ.get("MODEL_DIR", "../models")
-with open(os.path.join(model_dir, "feature.pkl"), "rb") as f:
-    vectorizer = pickle.load(f)
-with open(os.path.join(model_dir, "model.pkl"), "rb") as f:
-    model = pickle.load(f)
+# The pickles sit beside app.py: the app loads them from the folder it runs in (or ARTICLE_DIR).
+folder = os.environ.get("ARTICLE_DIR", ".")
+cv = CountVectorizer(vocabulary=pickle.load(open(os.path.join(folder, "feature.pkl"), "rb")))
+rfc = pickle.load(open(os.path.join(folder, "model.pkl"), "rb"))
 
 app = Flask(__name__)
 
@@ -28,14 +28,6 @@ def predict():
     texts = request.args.getlist("text") + request.form.getlist("text")
     if not texts:
         return {"error": "send one or more messages as ?text=...: /predict?text=hello"}, 400
-    labels = model.predict(vectorizer.transform(texts))
+    labels = rfc.predict(cv.transform(texts))
     return ",".join(str(label) for label in labels)  # 0 = ham, 1 = spam
 
-
-# `python app/article_app.py` starts Flask's development server (127.0.0.1 unless HOST says otherwise)
-if __name__ == "__main__":
-    app.run(
-        host=os.environ.get("HOST", "127.0.0.1"),
-        port=int(os.environ.get("PORT", "5000")),
-        debug=os.environ.get("FLASK_DEBUG") == "1",
-    )

@@ -9,6 +9,8 @@ from __future__ import annotations
 import functools
 import os
 import subprocess
+import tempfile
+from pathlib import Path
 
 ENGINES = ("docker", "podman")
 
@@ -44,6 +46,31 @@ def minikube_running() -> bool:
 def kubectl_available() -> bool:
     """The kubectl client (enough to render kustomizations; no cluster needed)."""
     return _succeeds("kubectl", "version", "--client", timeout=20)
+
+
+# `docker`, answered by podman: the same arguments (Debian's podman-docker package does the same).
+# podman's notices that it has no terminal and no systemd here are dropped; its errors are not.
+DOCKER_AS_PODMAN = """#!/usr/bin/env bash
+set -o pipefail
+{ podman "$@" 2>&1 1>&3 | { grep -v -e "not a TTY" -e "systemd connection" || true; } >&2; } 3>&1
+"""
+
+
+def docker_for_the_article() -> str | None:
+    """Make the article's `docker ...` commands run here, word for word; say how, or None if no engine.
+
+    `docker info` answers: nothing to do. Only podman answers: a `docker` that runs podman goes first
+    on this process's PATH, so notebook cells, and the shells they start, reach podman.
+    """
+    if _succeeds("docker", "info"):
+        return "docker: the Docker engine answers"
+    if not _succeeds("podman", "info"):
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="spamcheck-docker-"))
+    (folder / "docker").write_text(DOCKER_AS_PODMAN)
+    (folder / "docker").chmod(0o755)
+    os.environ["PATH"] = f"{folder}{os.pathsep}{os.environ['PATH']}"
+    return "docker: podman answers as `docker` (a `docker` that runs podman is first on this notebook's PATH)"
 
 
 def engine_available() -> bool:

@@ -1,4 +1,5 @@
-"""Run the service under a real gunicorn on a free port of 127.0.0.1 (for tests and `make bench`)."""
+"""Run a real server on a free port of 127.0.0.1: the service under gunicorn (tests, `make bench`), or
+the article's app under `python3 -m flask run` in its folder (tests of the article's path)."""
 
 from __future__ import annotations
 
@@ -34,49 +35,20 @@ def wait_until_up(url: str, seconds: float = 60, process=None) -> None:
     raise TimeoutError(f"{url} did not answer within {seconds} s")
 
 
-class Gunicorn:
-    """gunicorn with app/gunicorn.conf.py as a subprocess on a free port of 127.0.0.1."""
+class Server:
+    """A server as a subprocess, its output in ``log_path``; started by the subclasses."""
 
-    def __init__(self, model_dir, log_path, port: int | None = None, **env):
-        self.port = port or free_port()
+    def __init__(self, command: list[str], cwd, environment: dict, log_path, port: int, ready_path: str):
+        self.port = port
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
-        environment = {
-            **os.environ,
-            "MODEL_DIR": str(model_dir),
-            "HOST": "127.0.0.1",
-            "PORT": str(self.port),
-            "WEB_CONCURRENCY": "2",
-            **{k: str(v) for k, v in env.items()},
-        }
         self.log = open(log_path, "w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "app/gunicorn.conf.py", "app.app:create_app()"],
-            cwd=ROOT,
-            env=environment,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
+        self.process = subprocess.Popen(command, cwd=cwd, env=environment, stdout=self.log, stderr=subprocess.STDOUT)
         try:
-            wait_until_up(self.url + "/healthz", process=self.process)
-            self._wait_for_workers(int(environment["WEB_CONCURRENCY"]))
+            wait_until_up(self.url + ready_path, process=self.process)
         except Exception:
             self.stop()
             raise
-
-    def _wait_for_workers(self, count: int, seconds: float = 30) -> None:
-        """The first worker answers before the others are forked: wait for all of them."""
-        deadline = time.monotonic() + seconds
-        while len(self.workers()) < count:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"gunicorn started {len(self.workers())} of {count} workers in {seconds} s")
-            time.sleep(0.05)
-
-    def workers(self) -> list[int]:
-        """The pids of the worker processes (the master's children)."""
-        import psutil
-
-        return sorted(child.pid for child in psutil.Process(self.process.pid).children())
 
     def logs(self) -> str:
         if not self.log.closed:
@@ -95,3 +67,49 @@ class Gunicorn:
                 self.process.wait()
         self.log.close()
         return self.process.returncode, time.monotonic() - started
+
+
+class FlaskRun(Server):
+    """The article's app: `python3 -m flask run` in its folder (``app.py`` and the two pickles)."""
+
+    def __init__(self, folder, log_path, port: int | None = None):
+        environment = {key: value for key, value in os.environ.items() if key != "ARTICLE_DIR"}
+        port = port or free_port()
+        command = [sys.executable, "-m", "flask", "run", "--port", str(port)]
+        super().__init__(command, folder, environment, log_path, port, "/")
+
+
+class Gunicorn(Server):
+    """gunicorn with app/gunicorn.conf.py as a subprocess on a free port of 127.0.0.1."""
+
+    def __init__(self, model_dir, log_path, port: int | None = None, **env):
+        port = port or free_port()
+        environment = {
+            **os.environ,
+            "MODEL_DIR": str(model_dir),
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "WEB_CONCURRENCY": "2",
+            **{k: str(v) for k, v in env.items()},
+        }
+        command = [sys.executable, "-m", "gunicorn", "-c", "app/gunicorn.conf.py", "app.app:create_app()"]
+        super().__init__(command, ROOT, environment, log_path, port, "/healthz")
+        try:
+            self._wait_for_workers(int(environment["WEB_CONCURRENCY"]))
+        except Exception:
+            self.stop()
+            raise
+
+    def _wait_for_workers(self, count: int, seconds: float = 30) -> None:
+        """The first worker answers before the others are forked: wait for all of them."""
+        deadline = time.monotonic() + seconds
+        while len(self.workers()) < count:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"gunicorn started {len(self.workers())} of {count} workers in {seconds} s")
+            time.sleep(0.05)
+
+    def workers(self) -> list[int]:
+        """The pids of the worker processes (the master's children)."""
+        import psutil
+
+        return sorted(child.pid for child in psutil.Process(self.process.pid).children())

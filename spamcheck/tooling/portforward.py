@@ -4,11 +4,12 @@ Three things can make a test of "the Pod" talk to something else: the local port
 (a `make run` left serving on 5000, say), so kubectl cannot listen there; kubectl exits (no
 cluster, no such Pod) while the caller polls the port; or the port answers, but not from the Pod.
 So :class:`PortForward` checks the port is free first and names what holds it, keeps kubectl's
-output in a log, fails as soon as kubectl exits, and checks that ``/readyz`` reports the host name
-of an expected Pod (inside a Pod, the host name is the Pod's name).
+output in a log, fails as soon as kubectl exits, and checks who answers: ``/readyz`` must report the
+host name of an expected Pod (inside a Pod, the host name is the Pod's name), or, for the article's
+app, which has no ``/readyz``, the process listening on the port must be this kubectl.
 
     python -m spamcheck.tooling.portforward --check-free 5000
-    python -m spamcheck.tooling.portforward pod/demov1 5000:5000 --expect demov1 --log build/port-forward.log
+    python -m spamcheck.tooling.portforward pod/demov1 5000:5000 --log build/port-forward.log
 """
 
 from __future__ import annotations
@@ -41,20 +42,27 @@ def _can_listen(port: int) -> bool:
             return False
 
 
+def _listener_pids(port: int) -> set[int]:
+    """The processes listening on ``port``, as far as this system lets us see them (none: unknown)."""
+    import psutil
+
+    try:
+        return {
+            c.pid
+            for c in psutil.net_connections(kind="inet")
+            if c.pid and c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN
+        }
+    except psutil.AccessDenied:  # macOS without root
+        return set()
+
+
 def _listener(port: int) -> str:
     """A description of the process listening on ``port``, as far as this system lets us see it."""
     import psutil
 
-    try:
-        pids = {
-            c.pid
-            for c in psutil.net_connections(kind="inet")
-            if c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN
-        }
-    except psutil.AccessDenied:  # macOS without root
-        pids = set()
+    pids = _listener_pids(port)
     found = []
-    for pid in sorted(p for p in pids if p):
+    for pid in sorted(pids):
         try:
             process = psutil.Process(pid)
             # workers share their server's socket: name the server, the one to stop
@@ -124,7 +132,12 @@ def pods_matching(selector: str) -> list[str]:
 
 
 class PortForward:
-    """``kubectl port-forward TARGET PORT:REMOTE`` in the background, trusted only once checked."""
+    """``kubectl port-forward TARGET PORT:REMOTE`` in the background, trusted only once checked.
+
+    With ``expect_pods``, ``/readyz`` must name one of them (the production service reports its
+    host). Without, for the article's app, which has no ``/readyz``: ``/`` must answer, and the
+    process listening on the port must be this kubectl.
+    """
 
     def __init__(self, target: str, port: int, remote_port: int, expect_pods, log_path: Path | str):
         self.target, self.port, self.remote_port = target, port, remote_port
@@ -141,6 +154,16 @@ class PortForward:
             f"kubectl port-forward {self.target} {self.port}:{self.remote_port} {why}. "
             f"Its output ({self.log_path}):\n{self.output().strip() or '(none)'}"
         )
+
+    def _proof(self) -> str:
+        """Why the answers come from the target (raises PortForwardError, or URLError while it starts)."""
+        if self.expect_pods:
+            return f"/readyz answered from Pod {require_pod(self.url, self.expect_pods)}"
+        urllib.request.urlopen(f"{self.url}/", timeout=5).close()
+        listeners = _listener_pids(self.port)
+        if listeners and self.process.pid not in listeners:
+            raise PortForwardError(f"127.0.0.1:{self.port} is held by {_listener(self.port)}, not by this port-forward")
+        return f"the listener on 127.0.0.1:{self.port} is this kubectl (pid {self.process.pid})"
 
     def start(self, seconds: float = 60) -> PortForward:
         require_free_port(self.port)
@@ -159,16 +182,16 @@ class PortForward:
                 raise self._failed(f"exited with status {self.process.returncode}")
             if "Forwarding from" in self.output():
                 try:
-                    host = require_pod(self.url, self.expect_pods)
+                    proof = self._proof()
                 except PortForwardError as exc:
                     raise self._failed(f"forwards, but {exc}") from None
                 except (urllib.error.URLError, OSError, ValueError, KeyError):
                     time.sleep(0.5)  # forwarding, but the Pod is not answering yet
                     continue
-                print(f"{self.url} forwards to {self.target}; /readyz answered from Pod {host}")
+                print(f"{self.url} forwards to {self.target}; {proof}")
                 return self
             time.sleep(0.3)
-        raise self._failed(f"did not answer from {' or '.join(self.expect_pods)} within {seconds:.0f} s")
+        raise self._failed(f"did not answer from {' or '.join(self.expect_pods) or self.target} within {seconds:.0f} s")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -181,7 +204,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check-free", type=int, metavar="PORT", help="only check that PORT is free")
     parser.add_argument("target", nargs="?", help="pod/NAME or service/NAME")
     parser.add_argument("ports", nargs="?", help="LOCAL:REMOTE, e.g. 5000:5000")
-    parser.add_argument("--expect", action="append", default=[], help="a Pod that may answer (repeatable)")
+    parser.add_argument(
+        "--expect",
+        action="append",
+        default=[],
+        help="a Pod whose /readyz may answer (repeatable); none: the article's app",
+    )
     parser.add_argument("--expect-selector", help="the Pods with this label selector may answer")
     parser.add_argument("--log", default="build/port-forward.log")
     parser.add_argument("--pidfile", default="build/port-forward.pid", help="kubectl keeps running; its pid goes here")
@@ -194,8 +222,6 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("give TARGET and LOCAL:REMOTE, or --check-free PORT")
         local, _, remote = args.ports.partition(":")
         pods = args.expect + (pods_matching(args.expect_selector) if args.expect_selector else [])
-        if not pods:
-            parser.error("say which Pods may answer: --expect NAME or --expect-selector LABELS")
         forward = PortForward(args.target, int(local), int(remote or local), pods, args.log).start()
     except PortForwardError as exc:
         print(f"error: {exc}", file=sys.stderr)
