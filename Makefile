@@ -171,7 +171,9 @@ test: data models/model_card.json $(ARTICLE_MODEL) ## the whole suite: pytest, n
 
 # The inner loop leaves out the slow layers; .ci/run's Python 3.13 run keeps the drills in.
 FAST_MARKERS ?= not container and not notebooks and not drills
-# In a random order (pytest-randomly prints the seed; -p randomly -p "randomly_seed=N" repeats one),
+# In a random order: pytest-randomly prints "Using --randomly-seed=N" first, and
+# `make test-fast PYTEST_ARGS=--randomly-seed=N` repeats that order (--randomly-seed=last needs
+# pytest's cache, which pyproject.toml turns off),
 # on 2 processes: every test must pass alone and in any order.
 test-fast: data ## the inner loop (under a minute): every test but notebooks, containers and fault drills, in random order
 	$(BIN)/python -m pytest tests -m "$(FAST_MARKERS)" -n $(TEST_PROCESSES) $(PYTEST_ARGS)

@@ -2,6 +2,8 @@
 # Edit the notebook's cells tagged "app", then run `make export-app`.
 """spamcheck: the article's Flask API and a JSON API for the SMS spam model."""
 
+# %% notebooks/03_flask_app.ipynb, cell 12
+
 import logging
 import os
 import re
@@ -23,6 +25,8 @@ HELLO = "Hello World! spamcheck is up: send messages to /predict?text=... (0 = h
 # port-forward can check that the answer really comes from the Pod.
 HOST_NAME = socket.gethostname()
 
+
+# %% notebooks/03_flask_app.ipynb, cell 14
 
 def load_model(model_dir=None):
     """Load and verify the artifacts, then make one smoke prediction; return (model, problem)."""
@@ -60,6 +64,8 @@ def service() -> Service:
     return current_app.extensions["spamcheck"]
 
 
+# %% notebooks/03_flask_app.ipynb, cell 17
+
 api = Blueprint("spamcheck", __name__)
 
 
@@ -68,12 +74,16 @@ def hello():
     return Response(HELLO, mimetype="text/plain")
 
 
+# %% notebooks/03_flask_app.ipynb, cell 21
+
 @api.route("/predict", methods=["GET", "POST"])
 def predict():
     texts = texts_from_article_request(request)
     labels, _ = service().predict(texts)
     return Response(",".join(map(str, labels)), mimetype="text/plain")  # 0 = ham, 1 = spam
 
+
+# %% notebooks/03_flask_app.ipynb, cell 24
 
 @api.post("/v1/predict")
 @openapi.spec.validate(
@@ -91,6 +101,8 @@ def predict_v1():
     ]
     return jsonify(model_version=service().model.version, predictions=predictions)
 
+
+# %% notebooks/03_flask_app.ipynb, cell 27
 
 @api.get("/healthz")
 @openapi.returns(schemas.Alive)
@@ -122,6 +134,8 @@ def openapi_document():
     """This document: the API's routes, what each takes and what it answers"""
     return jsonify(openapi.document())
 
+
+# %% notebooks/03_flask_app.ipynb, cell 30
 
 @api.get("/v2")
 @openapi.returns(schemas.ServerMetadata)
@@ -164,8 +178,9 @@ def v2_model(name, version=None):
 @api.get("/v2/models/<name>/versions/<version>/ready")
 @openapi.returns(schemas.ModelReady, 404, 503)
 def v2_model_ready(name, version=None):
-    """Model readiness"""
-    return jsonify(name=name, ready=v2_model_for(name, version) is not None)
+    """Model readiness: 404 for another model, 503 until it is loaded"""
+    v2_model_for(name, version)  # raises the 404 or the 503
+    return jsonify(name=name, ready=True)
 
 
 @api.post("/v2/models/<name>/infer")
@@ -184,11 +199,15 @@ def v2_infer(name, version=None):
     return jsonify(oip.infer_response(model.version, inference, labels, probabilities))
 
 
+# %% notebooks/03_flask_app.ipynb, cell 33
+
 @api.get("/metrics")
 def prometheus_metrics():
     body, content_type = metrics.exposition()
     return Response(body, content_type=content_type)
 
+
+# %% notebooks/03_flask_app.ipynb, cell 35
 
 @api.app_errorhandler(InputError)
 def input_error(error):
@@ -212,6 +231,8 @@ def unexpected_error(error):
     current_app.logger.exception("request %s failed", g.get("request_id"))
     return jsonify(error=f"internal error; quote request id {g.get('request_id')} when reporting it"), 500
 
+
+# %% notebooks/03_flask_app.ipynb, cell 37
 
 log = logging.getLogger("spamcheck.access")
 if not log.handlers:  # gunicorn and `python app.py` both log to stderr
@@ -255,6 +276,8 @@ def end_in_flight(error):
     if g.pop("in_flight", False):
         metrics.IN_FLIGHT.dec()
 
+
+# %% notebooks/03_flask_app.ipynb, cell 39
 
 def create_app(model_dir=None) -> Flask:
     """The service, with the model in ``model_dir`` (default: MODEL_DIR, else models/); its limits

@@ -120,10 +120,6 @@ def test_request_log_line(client, caplog):
     assert "GET /predict 200 " in line and "ms id=log-check-1" in line
 
 
-def test_debug_mode_is_off(app):
-    assert app.debug is False
-
-
 def documented_path(document, path):
     """The document's path template that ``path`` fills in, e.g. /v2/models/{name} for /v2/models/x."""
     for template in document["paths"]:

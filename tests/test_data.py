@@ -84,11 +84,6 @@ def test_url_override_from_environment(good_zip, tmp_path, monkeypatch):
     assert len(data.parse(path)) == 5574
 
 
-def test_default_url_is_uci(monkeypatch):
-    monkeypatch.delenv("SPAMCHECK_DATA_URL", raising=False)
-    assert data.data_url() == "https://archive.ics.uci.edu/static/public/228/sms+spam+collection.zip"
-
-
 def test_checksum_mismatch_is_refused_and_not_kept(data_file, tmp_path):
     tampered = data_file.read_bytes().replace(b"Free entry", b"Free entri", 1)
     bad = make_zip(tmp_path / "bad.zip", tampered)

@@ -66,10 +66,15 @@ def test_exported_file_holds_only_its_tagged_cells(name):
         assert "app.run(" not in source and "__main__" not in source
 
 
-def test_no_cell_starts_a_server_in_the_kernel():
-    """In a kernel `__name__` is "__main__" too: an `app.run()` cell would block Run All. The export
-    template adds the `__main__` block to the files instead."""
+@pytest.mark.parametrize("name", EXPORTS)
+def test_each_exported_block_names_the_cell_it_came_from(name):
+    """A traceback's line in the generated file leads back to its notebook cell."""
+    _, tag = EXPORTS[name]
+    source = (ROOT / "app" / name).read_text()
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    code = [c.source for c in notebook.cells if c.cell_type == "code"]
-    assert not any("app.run(" in source or "__main__" in source for source in code)
-    assert not any("debug=True" in source for source in code)
+    exported = [(index, cell) for index, cell in enumerate(notebook.cells) if tag in cell.metadata.get("tags", [])]
+    assert exported and source.count("# %% ") == len(exported)
+    for index, cell in exported:
+        start = source.index(f"# %% notebooks/03_flask_app.ipynb, cell {index}\n")
+        following = source.find("# %% ", start + 1)
+        assert cell.source.strip() in source[start : following if following != -1 else None], index

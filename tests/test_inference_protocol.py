@@ -16,13 +16,8 @@ from spamcheck.tooling.localserver import Gunicorn
 
 
 @pytest.fixture(scope="module")
-def server(gunicorn):
-    return gunicorn
-
-
-@pytest.fixture(scope="module")
-def client(server):
-    return triton.InferenceServerClient(f"127.0.0.1:{server.port}")  # no scheme: the client adds it
+def client(gunicorn):
+    return triton.InferenceServerClient(f"127.0.0.1:{gunicorn.port}")  # no scheme: the client adds it
 
 
 def infer(client, texts, binary_data=False, **options):
@@ -96,8 +91,8 @@ BAD_TENSORS = [
 
 
 @pytest.mark.parametrize("body, status, words", BAD_TENSORS, ids=[w for _, _, w in BAD_TENSORS])
-def test_bad_inference_requests_get_a_json_error(server, body, status, words):
-    got, headers, raw = call(server.url + INFER, json.dumps(body).encode())  # no Content-Type, as tritonclient
+def test_bad_inference_requests_get_a_json_error(gunicorn, body, status, words):
+    got, headers, raw = call(gunicorn.url + INFER, json.dumps(body).encode())  # no Content-Type, as tritonclient
     assert got == status and headers["Content-Type"] == "application/json"
     assert words in json.loads(raw)["error"]
 
@@ -115,6 +110,6 @@ def test_readiness_without_a_model_is_503_with_a_reason(tmp_path):
         server.stop()
 
 
-def test_same_limits_as_v1(server):
+def test_same_limits_as_v1(gunicorn):
     body = {"inputs": [{**GOOD, "data": ["a"] * (LIMITS.max_messages + 1), "shape": [LIMITS.max_messages + 1]}]}
-    assert call(server.url + INFER, json.dumps(body).encode())[0] == 422
+    assert call(gunicorn.url + INFER, json.dumps(body).encode())[0] == 422

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import os
+import signal
 import urllib.parse
 
 import pytest
@@ -70,14 +72,23 @@ def test_counts_add_up_exactly_across_two_workers(server, spam_model):
 
 
 def test_the_directory_is_emptied_at_start(model_dir, tmp_path):
+    """The counts a killed server left in the directory are not added to the next server's (a clean
+    stop removes the directory itself)."""
     metrics_dir = tmp_path / "metrics"
-    metrics_dir.mkdir()
-    (metrics_dir / "counter_99999.db").write_bytes(b"left over from an earlier run")
-    server = Gunicorn(model_dir, tmp_path / "server.log", PROMETHEUS_MULTIPROC_DIR=metrics_dir)
+    hello = ("spamcheck_http_requests_total", (("method", "GET"), ("route", "/"), ("status", "200")))
+    first = Gunicorn(model_dir, tmp_path / "first.log", PROMETHEUS_MULTIPROC_DIR=metrics_dir)
     try:
-        assert not (metrics_dir / "counter_99999.db").exists()
-        assert ("spamcheck_http_requests_total", (("method", "GET"), ("route", "/"), ("status", "200"))) not in scrape(
-            server.url
-        )
+        for _ in range(3):
+            call(first.url + "/")
+        assert scrape(first.url)[hello] == 3
     finally:
-        server.stop()
+        for pid in [*first.workers(), first.process.pid]:  # killed: no chance to clean up
+            os.kill(pid, signal.SIGKILL)
+        first.stop()
+    assert list(metrics_dir.glob("counter_*.db")), "the killed server's counts are left behind"
+    second = Gunicorn(model_dir, tmp_path / "second.log", PROMETHEUS_MULTIPROC_DIR=metrics_dir)
+    try:
+        call(second.url + "/")
+        assert scrape(second.url)[hello] == 1
+    finally:
+        second.stop()

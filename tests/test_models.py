@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spamcheck.serving.examples import HAM
-from spamcheck.training import evaluate, models
+from spamcheck.training import behaviour, evaluate, models
 
 
 @pytest.fixture(scope="module")
@@ -88,16 +87,8 @@ def test_best_kind_prefers_mcc_among_low_blocked_ham():
     assert evaluate.best_kind([result("noisy", 3), result("clean", 1)], max_blocked_ham_rate=0.002) == "clean"
 
 
-OBVIOUS_SPAM = [
-    "WINNER!! You have been selected to receive a £900 prize reward! Call 09061701461 to claim.",
-    "FREE entry in 2 a weekly competition to win FA Cup final tickets. Text FA to 87121 now!",
-    "URGENT! Your mobile number has won a £2000 bonus caller prize. Call 09058094565 now",
-]
-OBVIOUS_HAM = [
-    HAM,
-    "I'll be home late tonight, don't wait up for dinner",
-    "Ok lar... see you at the station at 7",
-]
+OBVIOUS_SPAM = behaviour.BASE_SPAM[:3]  # the behaviour tests' own messages, not a copy of them
+OBVIOUS_HAM = behaviour.BASE_HAM[:3]
 
 
 def test_obvious_spam_and_ham(spam_model):

@@ -24,7 +24,8 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_is_clean_for_nbval(path):
-    """What nbval and papermill need of a committed notebook (see ../shared/notes/notebooks.md)."""
+    """What nbval and papermill need of a committed notebook: the kernel nbval's --nbval-current-env
+    replaces, no executed papermill copy, no outputs without an execution count ("Unrun reference cell")."""
     notebook = nbformat.read(path, as_version=4)
     assert notebook.metadata.kernelspec.name == "python3"
     for index, cell in enumerate(notebook.cells):
@@ -180,7 +181,9 @@ def test_run_all_needs_no_runner_tags_no_build_folder_and_never_blocks(path):
         assert not RUNNER_ONLY_TAGS & set(tags(cell)), f"{path.name} cell {index}: Run All ignores {tags(cell)}"
         if cell.cell_type == "code":
             assert "../build" not in cell.source, f"{path.name} cell {index}: a fresh clone has no build/"
+            # in a kernel __name__ is "__main__" too: an app.run() would block Run All (the export adds it)
             assert "app.run(" not in cell.source and "__main__" not in cell.source, f"{path.name} cell {index}"
+            assert "debug=True" not in cell.source, f"{path.name} cell {index}: the debugger runs any code sent to it"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])

@@ -18,39 +18,33 @@ from spamcheck.tooling.engines import kubectl_available
 from spamcheck.tooling.localserver import free_port, wait_until_up
 
 
-@pytest.fixture(scope="module")
-def local_server(gunicorn):
-    """A real gunicorn on a port, standing in the way as a forgotten `make run` would."""
-    return gunicorn
-
-
 def test_a_free_port_is_free():
     assert portforward.port_holder(free_port()) is None
 
 
-def test_k8s_up_stops_when_the_port_is_taken_and_names_the_holder(local_server):
-    done = run_k8s_up(local_server.port)
+def test_k8s_up_stops_when_the_port_is_taken_and_names_the_holder(gunicorn):
+    done = run_k8s_up(gunicorn.port)
     assert done.returncode == 1, done.stdout + done.stderr
-    assert f"127.0.0.1:{local_server.port} is already in use by pid {local_server.process.pid}" in done.stderr
+    assert f"127.0.0.1:{gunicorn.port} is already in use by pid {gunicorn.process.pid}" in done.stderr
     assert "gunicorn" in done.stderr and "Ctrl-C" in done.stderr and "PORT=5001" in done.stderr
     assert "minikube" not in done.stdout  # it stopped before starting anything
 
 
-def test_port_forward_refuses_a_taken_port(local_server, tmp_path):
-    forward = portforward.PortForward("demov1", local_server.port, 5000, ["demov1"], tmp_path / "pf.log")
+def test_port_forward_refuses_a_taken_port(gunicorn, tmp_path):
+    forward = portforward.PortForward("demov1", gunicorn.port, 5000, ["demov1"], tmp_path / "pf.log")
     with pytest.raises(portforward.PortForwardError, match="already in use by pid .*gunicorn"):
         forward.start()
     assert forward.process is None  # kubectl was never started
 
 
-def test_an_answer_from_the_local_server_is_not_the_pod(local_server):
+def test_an_answer_from_the_local_server_is_not_the_pod(gunicorn):
     with pytest.raises(portforward.PortForwardError, match=r"served by host .*, not by the Pod 'demov1'"):
-        portforward.require_pod(local_server.url, ["demov1"])
+        portforward.require_pod(gunicorn.url, ["demov1"])
 
 
-def test_without_readyz_the_listener_must_be_this_port_forward(local_server, tmp_path):
+def test_without_readyz_the_listener_must_be_this_port_forward(gunicorn, tmp_path):
     """The article's app has no /readyz: the process that listens on the port must be this kubectl."""
-    forward = portforward.PortForward("demov1", local_server.port, 5000, [], tmp_path / "pf.log")
+    forward = portforward.PortForward("demov1", gunicorn.port, 5000, [], tmp_path / "pf.log")
     forward.process = subprocess.Popen(["sleep", "30"])  # stands in for kubectl: alive, but not the listener
     try:
         with pytest.raises(

@@ -12,43 +12,39 @@ from pathlib import Path
 import pytest
 
 from service import HAM, JSON, SPAM, call
+from spamcheck.tooling.localserver import Gunicorn
 
 
-@pytest.fixture(scope="module")
-def server(gunicorn):
-    return gunicorn
-
-
-def test_hello_over_http(server):
-    status, _, body = call(server.url + "/")
+def test_hello_over_http(gunicorn):
+    status, _, body = call(gunicorn.url + "/")
     assert status == 200 and body.startswith(b"Hello World!")
 
 
-def test_article_predict_over_http(server):
+def test_article_predict_over_http(gunicorn):
     query = urllib.parse.urlencode([("text", HAM), ("text", SPAM)])
-    status, headers, body = call(f"{server.url}/predict?{query}")
+    status, headers, body = call(f"{gunicorn.url}/predict?{query}")
     assert (status, body) == (200, b"0,1")
     assert headers["Content-Type"].startswith("text/plain") and headers["X-Request-ID"]
 
 
-def test_article_predict_form_over_http(server):
+def test_article_predict_form_over_http(gunicorn):
     form = urllib.parse.urlencode({"text": SPAM}).encode()
-    status, _, body = call(server.url + "/predict", form, {"Content-Type": "application/x-www-form-urlencoded"})
+    status, _, body = call(gunicorn.url + "/predict", form, {"Content-Type": "application/x-www-form-urlencoded"})
     assert (status, body) == (200, b"1")
 
 
-def test_v1_predict_and_readiness_over_http(server):
-    status, _, body = call(server.url + "/v1/predict", json.dumps({"texts": [HAM, SPAM]}).encode(), JSON)
+def test_v1_predict_and_readiness_over_http(gunicorn):
+    status, _, body = call(gunicorn.url + "/v1/predict", json.dumps({"texts": [HAM, SPAM]}).encode(), JSON)
     assert status == 200
     assert [p["label"] for p in json.loads(body)["predictions"]] == ["ham", "spam"]
-    status, _, body = call(server.url + "/readyz")
+    status, _, body = call(gunicorn.url + "/readyz")
     assert status == 200 and json.loads(body)["status"] == "ready"
 
 
-def test_a_full_batch_of_1000_messages(server):
+def test_a_full_batch_of_1000_messages(gunicorn):
     texts = [HAM, SPAM] * 500
     started = time.perf_counter()
-    status, _, body = call(server.url + "/v1/predict", json.dumps({"texts": texts}).encode(), JSON)
+    status, _, body = call(gunicorn.url + "/v1/predict", json.dumps({"texts": texts}).encode(), JSON)
     elapsed = time.perf_counter() - started
     assert status == 200 and len(json.loads(body)["predictions"]) == 1000
     assert elapsed < 5  # a loose bound against hangs; `make bench` measures the real figure
@@ -61,24 +57,29 @@ def test_a_full_batch_of_1000_messages(server):
         (b"x" * (3 * 1024 * 1024), "application/json", 413),  # over the limit: refused before it is read
     ],
 )
-def test_bad_input_over_http_is_a_json_4xx(server, data, content_type, status):
-    got, headers, body = call(server.url + "/v1/predict", data, {"Content-Type": content_type})
+def test_bad_input_over_http_is_a_json_4xx(gunicorn, data, content_type, status):
+    got, headers, body = call(gunicorn.url + "/v1/predict", data, {"Content-Type": content_type})
     assert got == status and headers["Content-Type"] == "application/json"
     assert json.loads(body)["error"]
 
 
-def test_unknown_route_and_wrong_method_over_http(server):
-    assert call(server.url + "/nope")[0] == 404
-    status, headers, body = call(server.url + "/predict", method="DELETE")
+def test_unknown_route_and_wrong_method_over_http(gunicorn):
+    assert call(gunicorn.url + "/nope")[0] == 404
+    status, headers, body = call(gunicorn.url + "/predict", method="DELETE")
     assert status == 405 and "GET" in headers["Allow"] and json.loads(body)["error"]
 
 
-def test_bad_input_kills_no_worker_and_logs_no_500(server):
-    """A bad request, then a good one: the log shows both, and no crash, traceback or 500."""
-    assert call(server.url + "/v1/predict", b'{"texts": [', JSON)[0] == 400
-    assert call(server.url + "/predict?text=hello")[0] == 200
-    assert call(server.url + "/healthz")[0] == 200
-    logs = server.logs()
+def test_bad_input_kills_no_worker_and_logs_no_500(model_dir, tmp_path):
+    """A bad request, then a good one, to a server of its own: its log shows both, and no crash,
+    traceback or 500."""
+    server = Gunicorn(model_dir, tmp_path / "server.log")
+    try:
+        assert call(server.url + "/v1/predict", b'{"texts": [', JSON)[0] == 400
+        assert call(server.url + "/predict?text=hello")[0] == 200
+        assert call(server.url + "/healthz")[0] == 200
+        logs = server.logs()
+    finally:
+        server.stop()
     for sign in ("Traceback", "WORKER TIMEOUT", "Worker exiting", " 500 "):
         assert sign not in logs, logs[-2000:]
     assert " POST /v1/predict 400 " in logs and " GET /predict 200 " in logs

@@ -4,6 +4,8 @@
 
 Start it in this folder, beside feature.pkl and model.pkl (notebook 02 saves them): python3 -m flask run"""
 
+# %% notebooks/03_flask_app.ipynb, cell 3
+
 import os
 import pickle
 
@@ -17,6 +19,8 @@ rfc = pickle.load(open(os.path.join(folder, "model.pkl"), "rb"))
 
 app = Flask(__name__)
 
+
+# %% notebooks/03_flask_app.ipynb, cell 5
 
 @app.route("/")
 def hello():
