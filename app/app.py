@@ -18,7 +18,13 @@ from werkzeug.exceptions import HTTPException
 from spamcheck.serving import artifacts, metrics, openapi, schemas
 from spamcheck.serving import inference_protocol as oip
 from spamcheck.serving.limits import LIMITS
-from spamcheck.serving.validation import InputError, JSONProvider, json_errors, texts_from_article_request
+from spamcheck.serving.validation import (
+    InputError,
+    JSONProvider,
+    check_request_target,
+    json_errors,
+    texts_from_article_request,
+)
 
 HELLO = "Hello World! spamcheck is up: send messages to /predict?text=... (0 = ham, 1 = spam)\n"
 # In a Kubernetes Pod the host name is the Pod's name: /readyz reports it, so that a
@@ -251,6 +257,12 @@ def start_timer():
     g.request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
     metrics.IN_FLIGHT.inc()
     g.in_flight = True
+
+
+@api.before_app_request
+def refuse_a_long_request_target():
+    # after start_timer: the refusal is timed, counted and logged like any answer
+    check_request_target(request)  # gunicorn passes lines up to 1 MiB; ours stop at 64 KiB, with a JSON 414
 
 
 @api.after_app_request

@@ -5,7 +5,7 @@ Starts gunicorn with app/gunicorn.conf.py on a free port and the model in models
 then, with wrk (Debian package `wrk`) or else a bounded Python client, 16 connections:
   GET /               the baseline: Flask + gunicorn with no model work
   GET /predict?text=  one message through the model, rotating through 2,000 distinct messages of
-                      the collection (of at most 160 characters, what GET takes), as users send
+                      the collection (GET takes every one of them), as users send
                       them (the fast path caches what it learns per word, so one message sent
                       again and again flatters it)
   GET /predict?text=  the same, one message sent again and again (labelled "repeated": what earlier
@@ -205,7 +205,7 @@ def main() -> int:
         )
 
     messages = distinct_messages()
-    # GET carries at most GET_MAX_MESSAGE_CHARS per message (nearly every SMS): the longer ones go by POST
+    # GET takes up to GET_MAX_MESSAGE_CHARS per message: every message of the collection
     short = [text for text in messages if len(text) <= GET_MAX_MESSAGE_CHARS]
     rotating = tuple(f"/predict?{urllib.parse.urlencode({'text': text})}" for text in short[:ROTATING])
     batches = [messages[i * 400 : i * 400 + 1000] for i in range(10)]  # 1,000 distinct messages each

@@ -63,6 +63,21 @@ def test_bad_input_over_http_is_a_json_4xx(gunicorn, data, content_type, status)
     assert json.loads(body)["error"]
 
 
+def test_get_predict_takes_the_longest_message_of_the_collection(gunicorn, messages):
+    """GET /predict takes every message of the collection (gunicorn's own 8,190-byte line limit would not)."""
+    longest = max(messages["text"], key=len)
+    assert len(longest) == 910
+    status, _, body = call(f"{gunicorn.url}/predict?" + urllib.parse.urlencode({"text": longest}))
+    assert status == 200 and body in (b"0", b"1")
+    assert body.decode() == str(int(messages.loc[messages["text"] == longest, "y"].iloc[0]))
+
+
+def test_a_request_target_over_64_kib_gets_the_apps_json_414(gunicorn):
+    status, headers, body = call(f"{gunicorn.url}/predict?text=" + "x" * 100_000)
+    assert status == 414 and headers["Content-Type"] == "application/json"
+    assert "at most 65,536 are allowed: POST long messages" in json.loads(body)["error"]
+
+
 def test_unknown_route_and_wrong_method_over_http(gunicorn):
     assert call(gunicorn.url + "/nope")[0] == 404
     status, headers, body = call(gunicorn.url + "/predict", method="DELETE")

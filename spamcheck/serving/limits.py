@@ -35,8 +35,12 @@ class Limits:
 
 LIMITS = Limits.from_environment()
 
-# What GET /predict takes: what one request line (gunicorn's limit, 8,190 bytes) always carries,
-# even if every character is percent-encoded UTF-8 of 4 bytes (12 characters on the line):
-# 4 x (len("text=&") + 160 x 12) = 7,704 bytes. More, or longer, messages go by POST.
+# What GET /predict takes: every message of the collection (the longest has 910 characters), up to 4
+# at once. The request target then always fits MAX_REQUEST_TARGET_BYTES, even if every character is
+# percent-encoded UTF-8 of 4 bytes (12 characters on the line): 4 x (len("text=&") + 1,000 x 12) =
+# 48,024 bytes. More, or longer, messages go by POST.
 GET_MAX_MESSAGES = min(4, LIMITS.max_messages)
-GET_MAX_MESSAGE_CHARS = min(160, LIMITS.max_message_chars)  # one SMS
+GET_MAX_MESSAGE_CHARS = min(1000, LIMITS.max_message_chars)
+# The longest request target (path and query) the app takes; a longer one gets its JSON 414.
+# gunicorn lets request lines through up to 1 MiB (app/gunicorn.conf.py), so the app decides.
+MAX_REQUEST_TARGET_BYTES = 65_536

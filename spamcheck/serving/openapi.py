@@ -40,6 +40,7 @@ REASONS = {
     400: "Bad input (the error says what was wrong)",
     404: "No such model or version",
     413: "The request body is larger than the limit",
+    414: "The request target (path and query) is longer than 65,536 bytes: POST long messages",
     415: "Unsupported content type",
     422: "Too many messages, or a message too long",
     503: "The model is not loaded",
@@ -93,7 +94,7 @@ def _by_hand() -> dict:
         },
     }
     single = {**ArticleText.model_json_schema(), "not": {"required": ["texts"]}}  # with "texts", "texts" counts
-    query = {  # what one request line always carries; more or longer messages: POST
+    query = {  # every message of the collection, up to 4; more or longer messages: POST
         "name": "text",
         "in": "query",
         "required": True,
@@ -105,18 +106,13 @@ def _by_hand() -> dict:
             "items": {"type": "string", "maxLength": GET_MAX_MESSAGE_CHARS},
         },
     }
-    too_long = "A request line over 8,190 bytes, refused by gunicorn before the app: POST long messages instead"
     return {
         "/": {"get": {"summary": "Hello world: the service is up", "responses": {"200": _text("A greeting")}}},
         "/predict": {
             "get": {
                 "summary": "The article's endpoint: classify ?text=... messages",
                 "parameters": [query],
-                "responses": {
-                    "200": labels,
-                    **_errors(400, 413, 422, 503),
-                    "414": {"description": too_long, "content": {"text/html": {"schema": {"type": "string"}}}},
-                },
+                "responses": {"200": labels, **_errors(400, 413, 414, 422, 503)},
             },
             "post": {
                 "summary": "The article's endpoint: classify form fields `text` or JSON",

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 from flask.json.provider import DefaultJSONProvider
 from pydantic import TypeAdapter, ValidationError
 
-from spamcheck.serving.limits import GET_MAX_MESSAGE_CHARS, GET_MAX_MESSAGES
+from spamcheck.serving.limits import GET_MAX_MESSAGE_CHARS, GET_MAX_MESSAGES, MAX_REQUEST_TARGET_BYTES
 from spamcheck.serving.schemas import ArticleText, Messages, PredictRequest, example_of
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -140,6 +140,17 @@ def query_values(request, name: str) -> list[str]:
     return [value for key, value in fields if key == name]
 
 
+def check_request_target(request) -> None:
+    """A request target (path and query) over MAX_REQUEST_TARGET_BYTES gets a JSON 414 that says what to do."""
+    target = len(request.full_path)  # the path, "?" and the query string as sent (percent-encoded)
+    if target > MAX_REQUEST_TARGET_BYTES:
+        raise InputError(
+            414,
+            f"the request target is {target:,} bytes; at most {MAX_REQUEST_TARGET_BYTES:,} are allowed: "
+            "POST long messages as form fields named text, e.g. curl -d text=... /predict",
+        )
+
+
 def texts_from_article_request(request) -> list[str]:
     """The article's /predict: ?text=a&text=b, form fields ``text``, or JSON."""
     if request.method == "GET":
@@ -154,7 +165,7 @@ def texts_from_article_request(request) -> list[str]:
             raise InputError(
                 422,
                 f"{len(texts)} message(s), the longest {longest:,} characters: GET /predict takes at most "
-                f"{GET_MAX_MESSAGES} messages of at most {GET_MAX_MESSAGE_CHARS} characters (one request line); "
+                f"{GET_MAX_MESSAGES} messages of at most {GET_MAX_MESSAGE_CHARS:,} characters; "
                 "POST more or longer ones as form fields named text, e.g. curl -d text=... /predict",
             )
         return texts
