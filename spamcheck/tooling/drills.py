@@ -9,6 +9,7 @@ runs bounded versions of each. All traffic goes to 127.0.0.1, in loops that stop
 from __future__ import annotations
 
 import http.client
+import itertools
 import json
 import os
 import re
@@ -58,11 +59,16 @@ class Load:
     """``connections`` threads sending requests one after another until stopped (or ``seconds``).
 
     Each request carries a fresh X-Request-ID; the outcome of each is kept as
-    (request id, status or the error's name, started, finished).
+    (request id, status or the error's name, started, finished). With ``paths``, the requests
+    rotate through them (many distinct messages, as users send), else every one asks ``path``.
     """
 
-    def __init__(self, base_url, path=PREDICT, connections=16, seconds=10.0, method="GET", body=None, headers=None):
-        self.base_url, self.path, self.method, self.body = base_url, path, method, body
+    def __init__(
+        self, base_url, path=PREDICT, connections=16, seconds=10.0, method="GET", body=None, headers=None, paths=()
+    ):
+        self.base_url, self.method, self.body = base_url, method, body
+        self.paths = list(paths) or [path]
+        self.turn = itertools.count()  # next() is atomic: the threads share one rotation
         self.headers = headers or {}
         self.deadline = time.monotonic() + seconds
         self.stopping = threading.Event()
@@ -78,7 +84,7 @@ class Load:
             try:
                 status, _ = send(
                     self.base_url,
-                    self.path,
+                    self.paths[next(self.turn) % len(self.paths)],
                     self.method,
                     self.body,
                     {**self.headers, "X-Request-ID": request_id},
@@ -416,14 +422,30 @@ def tampered(model_dir, log_dir, engine=None, image=None, gunicorn=True, only=No
 # -- soak --------------------------------------------------------------------------------------------
 
 
+def _after(series, warmup) -> int:
+    """The first RSS sampled once ``warmup`` seconds have passed (else the last one)."""
+    return next((rss for t, rss in series if t >= warmup), series[-1][1])
+
+
+def distinct_message_paths() -> list[str]:
+    """``/predict?text=...`` for each distinct message of the collection, in the file's order."""
+    from spamcheck.training import data
+
+    texts = dict.fromkeys(data.load(progress=False)["text"])
+    return [f"/predict?{urllib.parse.urlencode({'text': text})}" for text in texts]
+
+
 def soak(model_dir, log_dir, seconds=180.0, connections=8, warmup=30.0, every=5.0) -> Report:
-    """Steady load; the resident memory of each worker sampled; after warm-up it must stay flat
-    (growth under 10 %). gunicorn recycles a worker after GUNICORN_MAX_REQUESTS requests (by design,
-    against slow leaks): its successor is sampled as a worker of its own."""
+    """Steady load, rotating through the collection's distinct messages (they fill the fast path's
+    word cache, the likeliest place for memory to grow); the resident memory of each worker sampled;
+    after warm-up it must stay flat (growth under 10 %). gunicorn recycles a worker after
+    GUNICORN_MAX_REQUESTS requests (by design, against slow leaks): its successor is sampled as a
+    worker of its own."""
+    paths = distinct_message_paths()
     server = _server(model_dir, log_dir, "soak")
     try:
         first = server.workers()
-        load = Load(server.url, connections=connections, seconds=seconds)
+        load = Load(server.url, connections=connections, seconds=seconds, paths=paths)
         samples: dict[int, list] = {}  # pid -> [(seconds since start, RSS bytes)]
         started = time.monotonic()
         while time.monotonic() - started < seconds:
@@ -453,7 +475,11 @@ def soak(model_dir, log_dir, seconds=180.0, connections=8, warmup=30.0, every=5.
             "requests": len(outcomes),
             "errors": errors,
             "requests/s": round(len(outcomes) / seconds),
-            "worker RSS at the end (MB)": [round(series[-1][1] / 2**20, 1) for series in samples.values()],
+            "distinct messages rotated": len(paths),
+            "worker RSS (MB): first sample, after warm-up, end": [
+                tuple(round(rss / 2**20, 1) for rss in (series[0][1], _after(series, warmup), series[-1][1]))
+                for series in samples.values()
+            ],
             "worst RSS growth after warm-up %": round(100 * worst, 2),
             "workers recycled by max_requests": recycled,
         },
