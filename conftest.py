@@ -1,6 +1,6 @@
 """Repository-wide pytest hooks: skip or fail notebook cells whose tool is missing, give nbval the
 parameters that keep it out of models/, app/article/ and port 5000, serve the article's app and the
-model for notebook 06 under nbval, and print the measurements tests record at the end of the run.
+model for notebook 06 under nbval, and print at the end of the run what tests recorded with record_property.
 
 `make test` runs on 2 processes (pytest-xdist, --dist loadfile: each file, so each notebook, stays
 in one process, in order). Nothing two files do at once may collide: every server and container
@@ -103,21 +103,15 @@ def missing_tool_fixture():
     return missing_tool
 
 
-@pytest.fixture
-def record(request):
-    """record("image size", "514 MB"): shown in the summary at the end of the run (kept in the
-    test's user_properties, which pytest-xdist sends back from its worker processes)."""
-    return lambda name, value: request.node.user_properties.append(("measurement", f"{name}: {value}"))
-
-
 def pytest_terminal_summary(terminalreporter, config):
+    """What tests recorded with pytest's record_property("what", value), at the end of the run
+    (pytest-xdist sends each test's user_properties back from its worker process)."""
     lines = [
-        value
+        f"{key}: {value}"
         for reports in terminalreporter.stats.values()
         for report in reports
         if getattr(report, "when", None) == "call"
         for key, value in getattr(report, "user_properties", [])
-        if key == "measurement"
     ]
     if lines:
         terminalreporter.section("measurements")

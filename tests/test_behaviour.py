@@ -14,10 +14,12 @@ def test_invariance_and_direction_hold(spam_model):
     assert not failed, [(c.kind, c.name, c.text, c.detail) for c in failed]
 
 
-def test_present_day_messages(spam_model, record):
+def test_present_day_messages(spam_model, record_property):
     cases = [c for c in behaviour.run(spam_model.predict) if c.kind == "minimum functionality"]
     rate = sum(c.passed for c in cases) / len(cases)
-    record("behaviour: present-day messages passed", f"{rate:.0%} ({sum(c.passed for c in cases)} of {len(cases)})")
+    record_property(
+        "behaviour: present-day messages passed", f"{rate:.0%} ({sum(c.passed for c in cases)} of {len(cases)})"
+    )
     # every one-time code, debit notice and appointment reminder must stay ham (a blocked real message)
     assert all(c.passed for c in cases if "expected 0" in c.detail), [c.text for c in cases if not c.passed]
     assert rate >= 0.5

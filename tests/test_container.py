@@ -48,9 +48,9 @@ def container(engine, image):
     started.remove()
 
 
-def test_image_builds_and_reports_its_size(engine, image, record):
+def test_image_builds_and_reports_its_size(engine, image, record_property):
     size = int(run(engine, "image", "inspect", image[0], "--format", "{{.Size}}").stdout.strip())
-    record("image", f"{image[0]}: {size / 1e6:.0f} MB, built in {image[1]:.0f} s by {engine}")
+    record_property("image", f"{image[0]}: {size / 1e6:.0f} MB, built in {image[1]:.0f} s by {engine}")
     labels = json.loads(run(engine, "image", "inspect", image[0], "--format", "{{json .Config.Labels}}").stdout)
     card = json.loads((ROOT / "models" / "model_card.json").read_text())
     assert labels["io.spamcheck.model.version"] == card["model_version"]

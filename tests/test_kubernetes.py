@@ -136,7 +136,7 @@ def predict(*texts):
 
 
 @pytest.mark.container
-def test_kube_play_runs_the_article_pod_unmodified(podman, article_image, record):
+def test_kube_play_runs_the_article_pod_unmodified(podman, article_image, record_property):
     try:
         kube_play(manifests.ARTICLE_POD, "/")
         assert predict(HAM, SPAM) == "0,1"
@@ -154,7 +154,7 @@ def test_kube_play_runs_the_article_pod_unmodified(podman, article_image, record
         printed = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
         assert "0  <- " + HAM in printed and "1  <- " + SPAM in printed
         stats = run("podman", "stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}", check=False).stdout
-        record("kube play demov1 memory", " | ".join(line for line in stats.splitlines() if "demov1" in line))
+        record_property("kube play demov1 memory", " | ".join(line for line in stats.splitlines() if "demov1" in line))
     finally:
         run("podman", "kube", "down", str(manifests.ARTICLE_POD), check=False)
     assert run("podman", "pod", "exists", "demov1", check=False).returncode != 0, "kube down left the pod"

@@ -58,10 +58,12 @@ def same_answers(there: dict, here: dict) -> None:
     assert here["labels"][:2] == [0, 1]  # the ham and the spam
 
 
-def test_trained_here_served_by_the_other_python(model_dir, other_python, record):
+def test_trained_here_served_by_the_other_python(model_dir, other_python, record_property):
     there = run_helper(other_python, "predict", str(model_dir))
     same_answers(there, portable_predict.answers(str(model_dir)))
-    record("model portability", f"trained under {platform.python_version()}, identical answers under {there['python']}")
+    record_property(
+        "model portability", f"trained under {platform.python_version()}, identical answers under {there['python']}"
+    )
 
 
 def test_trained_by_the_other_python_served_here(other_python, data_file, tmp_path):

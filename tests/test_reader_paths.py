@@ -112,7 +112,7 @@ def article_files(checkout: Path) -> tuple[dict, object]:
     return pickle.loads((folder / "feature.pkl").read_bytes()), pickle.loads((folder / "model.pkl").read_bytes())
 
 
-def test_run_all_completes_every_notebook_from_a_clean_checkout(checkout, record):
+def test_run_all_completes_every_notebook_from_a_clean_checkout(checkout, record_property):
     executed = run_all(checkout)
     card = json.loads((checkout / "models" / "model_card.json").read_text())
     assert card["kind"] != "article", "the part beyond the article exports a stronger model to models/"
@@ -127,10 +127,10 @@ def test_run_all_completes_every_notebook_from_a_clean_checkout(checkout, record
     if not minikube_running() and container_engine() == "podman":
         assert "the Pod's log shows 2 requests to /predict" in printed(executed["05_kubernetes_minikube.ipynb"])
         assert "pod demov1 removed" in answered
-    record("Run All", f"{len(executed)} notebooks, production model {card['model_version']}")
+    record_property("Run All", f"{len(executed)} notebooks, production model {card['model_version']}")
 
 
-def test_the_article_path_runs_on_its_own(checkout, record):
+def test_the_article_path_runs_on_its_own(checkout, record_property):
     """Every beyond-article cell removed: the article's forest, app, image and Pod, with its commands."""
     executed = run_all(checkout, without_tag=BEYOND)
     for notebook in executed.values():
@@ -147,7 +147,7 @@ def test_the_article_path_runs_on_its_own(checkout, record):
         assert "the Pod's log shows 2 requests to /predict" in printed(executed["05_kubernetes_minikube.ipynb"])
     answered = printed(executed["06_test_deployment.ipynb"])
     assert f"0  <- {HAM}" in answered and f"1  <- {SPAM}" in answered
-    record("article path", f"{sum(len(n.cells) for n in executed.values())} cells, the article's forest")
+    record_property("article path", f"{sum(len(n.cells) for n in executed.values())} cells, the article's forest")
 
 
 def test_clean_checkout_has_no_build_outputs(tmp_path):

@@ -99,7 +99,7 @@ def visit(browser, url):
     return errors, page_errors, elsewhere, failed, page
 
 
-def test_every_page_loads_offline_with_no_error_and_no_broken_link_or_image(site, browser, record):
+def test_every_page_loads_offline_with_no_error_and_no_broken_link_or_image(site, browser, record_property):
     assert "index.html" in pages() and len(pages()) >= 15
     links_checked = 0
     for name in pages():
@@ -121,7 +121,7 @@ def test_every_page_loads_offline_with_no_error_and_no_broken_link_or_image(site
             assert target.is_file(), f"{name} links to {href}, which the site does not have"
             links_checked += 1
         page.close()
-    record("site", f"{len(pages())} pages opened in Chromium, {links_checked} links inside the site checked")
+    record_property("site", f"{len(pages())} pages opened in Chromium, {links_checked} links inside the site checked")
 
 
 def test_the_front_page_shows_the_picture_and_the_navigation_the_reader_needs(site, browser):
