@@ -8,10 +8,10 @@ from importlib.metadata import version
 
 import pytest
 
-from service import HAM, SPAM, call, run
+from service import HAM, SPAM, call
 from spamcheck.paths import ROOT
 from spamcheck.tooling import article_requirements
-from spamcheck.tooling.localserver import free_port, wait_until_up
+from spamcheck.tooling.containers import Container
 
 FOLDER = ROOT / "app" / "article"
 
@@ -38,16 +38,9 @@ def test_the_dockerfile_reads_like_the_articles():
 
 @pytest.mark.container
 def test_the_container_answers_as_the_articles_app(engine, article_image):
-    port = free_port()
-    container = run(engine, "run", "-d", "-p", f"127.0.0.1:{port}:5000", article_image).stdout.strip()
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_until_up(url + "/", seconds=90)
-        assert call(url + "/")[2] == b"Hello World!"
+    with Container(engine, article_image, ready_path="/", name_prefix="flaskft-test") as container:
+        assert call(container.url + "/")[2] == b"Hello World!"
         query = urllib.parse.urlencode([("text", HAM), ("text", SPAM)])
-        assert call(f"{url}/predict?{query}")[2] == b"0,1"
-        assert call(url + "/readyz")[0] == 404, "only the production service has /readyz"
-        logged = run(engine, "logs", container)
-        assert "development server" in logged.stdout + logged.stderr  # Flask's server, debug off
-    finally:
-        run(engine, "rm", "-f", container, check=False)
+        assert call(f"{container.url}/predict?{query}")[2] == b"0,1"
+        assert call(container.url + "/readyz")[0] == 404, "only the production service has /readyz"
+        assert "development server" in container.logs()  # Flask's server, debug off

@@ -10,40 +10,19 @@ import json
 import time
 import urllib.parse
 import urllib.request
-import uuid
 
 import pytest
 
 from service import HAM, IMAGE, SPAM, call, run
 from spamcheck.paths import ROOT
-from spamcheck.tooling.localserver import free_port, wait_until_up
+from spamcheck.tooling.containers import Container
 
 pytestmark = pytest.mark.container
 
 
-class Container:
-    def __init__(self, engine, image, *options):
-        self.engine, self.name, self.port = engine, f"spamcheck-test-{uuid.uuid4().hex[:8]}", free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        run(engine, "run", "-d", "--name", self.name, "-p", f"127.0.0.1:{self.port}:5000", *options, image)
-        try:
-            wait_until_up(self.url + "/readyz", seconds=90)
-        except Exception:
-            print(self.logs())
-            self.remove()
-            raise
-
-    def logs(self) -> str:
-        done = run(self.engine, "logs", self.name, check=False)
-        return done.stdout + done.stderr
-
-    def remove(self):
-        run(self.engine, "rm", "-f", self.name, check=False)
-
-
 @pytest.fixture(scope="module")
 def container(engine, image):
-    started = Container(engine, image[0])
+    started = Container(engine, image[0], name_prefix="spamcheck-test")
     yield started
     started.remove()
 
@@ -124,7 +103,7 @@ def test_the_service_does_not_run_as_root(container):
 
 
 def test_works_with_a_read_only_root_filesystem(engine, image):
-    locked = Container(engine, image[0], "--read-only", "--tmpfs", "/tmp")
+    locked = Container(engine, image[0], "--read-only", "--tmpfs", "/tmp", name_prefix="spamcheck-test")
     try:
         assert call(locked.url + "/predict?" + urllib.parse.urlencode({"text": SPAM}))[::2] == (200, b"1")
         # the metrics of both workers live in memory-backed /tmp: they work on a read-only root too

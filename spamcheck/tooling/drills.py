@@ -29,7 +29,8 @@ import psutil
 
 from spamcheck.paths import ROOT
 from spamcheck.serving.examples import HAM, SPAM
-from spamcheck.tooling.localserver import Gunicorn, free_port, wait_until_up
+from spamcheck.tooling.containers import Container
+from spamcheck.tooling.localserver import Gunicorn
 
 PREDICT = "/predict?" + urllib.parse.urlencode({"text": SPAM})
 SCHEMATHESIS_CONFIG = ROOT / "drills" / "schemathesis.toml"
@@ -285,32 +286,14 @@ def graceful_stop(model_dir, log_dir, connections=8, before_signal=2.0, graceful
 
 
 def graceful_stop_container(engine, image, connections=8, before_signal=2.0, stop_timeout=25) -> Report:
-    name, port = f"spamcheck-drill-{uuid.uuid4().hex[:8]}", free_port()
-    url = f"http://127.0.0.1:{port}"
-    subprocess.run(
-        [engine, "run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:5000", image],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    try:
-        wait_until_up(url + "/readyz", seconds=90)
-        load = Load(url, "/v1/predict", connections, 120, "POST", BATCH, {"Content-Type": "application/json"})
+    with Container(engine, image, name_prefix="spamcheck-drill") as container:
+        load = Load(container.url, "/v1/predict", connections, 120, "POST", BATCH, {"Content-Type": "application/json"})
         time.sleep(before_signal)
         signal_time, started = time.monotonic(), time.monotonic()
-        subprocess.run([engine, "stop", "-t", str(stop_timeout), name], check=True, capture_output=True, timeout=90)
+        container.stop(stop_timeout)
         seconds = time.monotonic() - started
         outcomes = load.stop()
-        exit_code = int(
-            subprocess.run(
-                [engine, "inspect", name, "--format", "{{.State.ExitCode}}"], capture_output=True, text=True, check=True
-            ).stdout.strip()
-        )
-        logs = subprocess.run(
-            [engine, "logs", name], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        ).stdout
-    finally:
-        subprocess.run([engine, "rm", "-f", name], capture_output=True)
+        exit_code, logs = container.exit_code(), container.logs()
     return _stop_report(
         f"graceful stop ({engine} stop)", outcomes, _answered_ids(logs), signal_time, exit_code, seconds, stop_timeout
     )
@@ -381,29 +364,11 @@ def tampered(model_dir, log_dir, engine=None, image=None, gunicorn=True, only=No
             os.chmod(copy, 0o755)
             for file in copy.iterdir():
                 os.chmod(file, 0o644)  # readable by the image's user
-            name, port = f"spamcheck-tampered-{uuid.uuid4().hex[:8]}", free_port()
-            subprocess.run(
-                [
-                    engine,
-                    "run",
-                    "-d",
-                    "--name",
-                    name,
-                    "-p",
-                    f"127.0.0.1:{port}:5000",
-                    "-v",
-                    f"{copy}:/srv/models:ro",
-                    image,
-                ],
-                check=True,
-                capture_output=True,
-                timeout=120,
-            )
-            try:
-                wait_until_up(f"http://127.0.0.1:{port}/healthz", seconds=90)
-                problems[f"{what} (image)"] = _check_refuses(f"http://127.0.0.1:{port}", named)
-            finally:
-                subprocess.run([engine, "rm", "-f", name], capture_output=True)
+            mounted = ("-v", f"{copy}:/srv/models:ro")
+            with Container(
+                engine, image, *mounted, ready_path="/healthz", name_prefix="spamcheck-tampered"
+            ) as container:
+                problems[f"{what} (image)"] = _check_refuses(container.url, named)
             checks += len(READINESS) + len(PREDICTIONS)
     wrong = {k: v for k, v in problems.items() if v}
     return Report(
