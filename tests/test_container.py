@@ -7,7 +7,6 @@ so that they fail instead.
 from __future__ import annotations
 
 import json
-import time
 import urllib.parse
 import urllib.request
 
@@ -16,6 +15,7 @@ import pytest
 from service import HAM, IMAGE, SPAM, call, run
 from spamcheck.paths import ROOT
 from spamcheck.tooling.containers import Container
+from spamcheck.tooling.localserver import until
 
 pytestmark = pytest.mark.container
 
@@ -87,12 +87,11 @@ def test_ready_and_healthy(container):
     assert status == 200 and json.loads(body)["status"] == "ready"
     if container.engine == "podman":  # podman runs HEALTHCHECK only on request where systemd is absent
         assert run(container.engine, "healthcheck", "run", container.name, check=False).returncode == 0
-    for _ in range(60):  # docker runs it on its own timer
-        health = run(container.engine, "inspect", container.name, "--format", "{{.State.Health.Status}}").stdout.strip()
-        if health == "healthy":
-            break
-        time.sleep(1)
-    assert health == "healthy"
+
+    def health() -> str:
+        return run(container.engine, "inspect", container.name, "--format", "{{.State.Health.Status}}").stdout.strip()
+
+    until(lambda: health() == "healthy", seconds=60, every=1)  # docker runs it on its own timer
 
 
 def test_the_service_does_not_run_as_root(container):

@@ -8,6 +8,7 @@ runs bounded versions of each. All traffic goes to 127.0.0.1, in loops that stop
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import itertools
 import json
@@ -30,7 +31,7 @@ import psutil
 from spamcheck.paths import ROOT
 from spamcheck.serving.examples import HAM, SPAM
 from spamcheck.tooling.containers import Container
-from spamcheck.tooling.localserver import Gunicorn
+from spamcheck.tooling.localserver import Gunicorn, until
 
 PREDICT = "/predict?" + urllib.parse.urlencode({"text": SPAM})
 SCHEMATHESIS_CONFIG = ROOT / "drills" / "schemathesis.toml"
@@ -214,9 +215,8 @@ def kill_worker(model_dir, log_dir, seconds=10.0, connections=16) -> Report:
         victim = before[0]
         os.kill(victim, signal.SIGKILL)
         outcomes = load.wait()
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and (len(server.workers()) < len(before) or victim in server.workers()):
-            time.sleep(0.2)
+        with contextlib.suppress(TimeoutError):  # the report says whether the worker was replaced
+            until(lambda: len(server.workers()) >= len(before) and victim not in server.workers(), seconds=30)
         after = server.workers()
         following = [send(server.url, PREDICT)[0] for _ in range(20)]
     finally:

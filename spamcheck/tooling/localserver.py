@@ -9,9 +9,10 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
+
+import tenacity
 
 from spamcheck.paths import ROOT
 
@@ -22,17 +23,37 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def until(condition, seconds: float, every: float = 0.2) -> None:
+    """Ask ``condition()`` every ``every`` seconds until it is true; TimeoutError after ``seconds``."""
+    retrying = tenacity.Retrying(
+        stop=tenacity.stop_after_delay(seconds),
+        wait=tenacity.wait_fixed(every),
+        retry=tenacity.retry_if_result(lambda met: not met),
+    )
+    try:
+        retrying(condition)
+    except tenacity.RetryError:
+        raise TimeoutError(f"not met within {seconds} s") from None
+
+
 def wait_until_up(url: str, seconds: float = 60, process=None) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    """Until ``url`` answers 2xx or 3xx; a server ``process`` that exits first is an error at once."""
+
+    def answers() -> None:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode} before answering {url}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except (urllib.error.URLError, ConnectionError, OSError):
-            time.sleep(0.2)
-    raise TimeoutError(f"{url} did not answer within {seconds} s")
+        urllib.request.urlopen(url, timeout=2).close()
+
+    retrying = tenacity.Retrying(
+        stop=tenacity.stop_after_delay(seconds),
+        wait=tenacity.wait_fixed(0.2),
+        retry=tenacity.retry_if_exception_type(OSError),  # URLError and ConnectionError are OSErrors
+        reraise=True,
+    )
+    try:
+        retrying(answers)
+    except OSError as exc:
+        raise TimeoutError(f"{url} did not answer within {seconds} s ({exc})") from None
 
 
 class Server:
@@ -102,11 +123,10 @@ class Gunicorn(Server):
 
     def _wait_for_workers(self, count: int, seconds: float = 30) -> None:
         """The first worker answers before the others are forked: wait for all of them."""
-        deadline = time.monotonic() + seconds
-        while len(self.workers()) < count:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"gunicorn started {len(self.workers())} of {count} workers in {seconds} s")
-            time.sleep(0.05)
+        try:
+            until(lambda: len(self.workers()) >= count, seconds, every=0.05)
+        except TimeoutError:
+            raise TimeoutError(f"gunicorn started {len(self.workers())} of {count} workers in {seconds} s") from None
 
     def workers(self) -> list[int]:
         """The pids of the worker processes (the master's children)."""

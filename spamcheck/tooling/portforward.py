@@ -21,10 +21,10 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.error
 import urllib.request
 from pathlib import Path
+
+import tenacity
 
 
 class PortForwardError(RuntimeError):
@@ -176,22 +176,33 @@ class PortForward:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise self._failed(f"exited with status {self.process.returncode}")
-            if "Forwarding from" in self.output():
-                try:
-                    proof = self._proof()
-                except PortForwardError as exc:
-                    raise self._failed(f"forwards, but {exc}") from None
-                except (urllib.error.URLError, OSError, ValueError, KeyError):
-                    time.sleep(0.5)  # forwarding, but the Pod is not answering yet
-                    continue
-                print(f"{self.url} forwards to {self.target}; {proof}")
-                return self
-            time.sleep(0.3)
-        raise self._failed(f"did not answer from {' or '.join(self.expect_pods) or self.target} within {seconds:.0f} s")
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_delay(seconds),
+            wait=tenacity.wait_fixed(0.3),
+            retry=tenacity.retry_if_result(lambda proof: proof is None),
+        )
+        try:
+            proof = retrying(self._ready)
+        except tenacity.RetryError:
+            raise self._failed(
+                f"did not answer from {' or '.join(self.expect_pods) or self.target} within {seconds:.0f} s"
+            ) from None
+        print(f"{self.url} forwards to {self.target}; {proof}")
+        return self
+
+    def _ready(self) -> str | None:
+        """None while kubectl starts or the target does not answer yet; then why the answers come
+        from the target. Raises when kubectl exits, or when something else answers."""
+        if self.process.poll() is not None:
+            raise self._failed(f"exited with status {self.process.returncode}")
+        if "Forwarding from" not in self.output():
+            return None
+        try:
+            return self._proof()
+        except PortForwardError as exc:
+            raise self._failed(f"forwards, but {exc}") from None
+        except (OSError, ValueError, KeyError):  # forwarding, but the Pod is not answering yet
+            return None
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

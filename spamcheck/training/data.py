@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import io
 import os
-import time
 import urllib.error
 import urllib.request
 import zipfile
 from pathlib import Path
 
 import pandas as pd
+import tenacity
 from tqdm import tqdm  # text bars: a notebook stores them fully drawn (a widget stores its first frame)
 
 from spamcheck.paths import (
@@ -43,36 +43,41 @@ def data_dir() -> Path:
     return Path(os.environ.get("SPAMCHECK_DATA_DIR") or DEFAULT_DATA_DIR)
 
 
+def _read(url: str, timeout: float, progress: bool) -> bytes:
+    """Read ``url`` into memory with a progress bar."""
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        total = int(response.headers.get("Content-Length") or 0) or None
+        buffer = io.BytesIO()
+        with tqdm(total=total, unit="B", unit_scale=True, desc="download", disable=not progress, leave=False) as bar:
+            for block in iter(lambda: response.read(1 << 16), b""):
+                buffer.write(block)
+                bar.update(len(block))
+        return buffer.getvalue()
+
+
+def _transient(error: BaseException, url: str) -> bool:
+    """Worth another try: not a 4xx, which will not get better, nor a missing local file."""
+    if isinstance(error, urllib.error.HTTPError):
+        return error.code >= 500
+    return isinstance(error, (urllib.error.URLError, OSError, TimeoutError)) and not url.startswith("file:")
+
+
 def _fetch(url: str, timeout: float, retries: int, progress: bool) -> bytes:
-    """Read ``url`` into memory with a progress bar, retrying transient failures with backoff."""
-    last_error: Exception | None = None
-    for attempt in range(1, retries + 1):
-        try:
-            with urllib.request.urlopen(url, timeout=timeout) as response:
-                total = int(response.headers.get("Content-Length") or 0) or None
-                buffer = io.BytesIO()
-                with tqdm(
-                    total=total, unit="B", unit_scale=True, desc="download", disable=not progress, leave=False
-                ) as bar:
-                    for block in iter(lambda: response.read(1 << 16), b""):
-                        buffer.write(block)
-                        bar.update(len(block))
-                return buffer.getvalue()
-        except urllib.error.HTTPError as exc:
-            last_error = exc
-            if exc.code < 500:  # 4xx will not get better by retrying
-                break
-        except (urllib.error.URLError, OSError, TimeoutError) as exc:
-            last_error = exc
-            if url.startswith("file:"):  # a missing local file will not appear by retrying
-                break
-        if attempt < retries:
-            time.sleep(min(2**attempt, 10))
-    raise DataError(
-        f"Could not download the SMS Spam Collection from {url}: {last_error}.\n"
-        f"What to do: check your network, or download {UCI_URL} by hand and either unzip "
-        f"{DATA_FILENAME} into {data_dir()} or set SPAMCHECK_DATA_URL=file:///path/to/the.zip."
+    """Read ``url``, retrying transient failures with backoff (2, 4, 8, then 10 s)."""
+    retrying = tenacity.Retrying(
+        stop=tenacity.stop_after_attempt(retries),
+        wait=tenacity.wait_exponential(multiplier=2, max=10),
+        retry=tenacity.retry_if_exception(lambda error: _transient(error, url)),
+        reraise=True,
     )
+    try:
+        return retrying(_read, url, timeout, progress)
+    except (urllib.error.URLError, OSError, TimeoutError) as last_error:
+        raise DataError(
+            f"Could not download the SMS Spam Collection from {url}: {last_error}.\n"
+            f"What to do: check your network, or download {UCI_URL} by hand and either unzip "
+            f"{DATA_FILENAME} into {data_dir()} or set SPAMCHECK_DATA_URL=file:///path/to/the.zip."
+        ) from None
 
 
 def _extract(archive: bytes, url: str) -> bytes:
