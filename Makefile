@@ -102,7 +102,7 @@ bench: $(STAMP) models/model_card.json ## measure throughput and latency of a re
 	$(BIN)/python scripts/bench.py
 
 drill: $(STAMP) models/model_card.json image ## fault drills at full length (fuzz, killed worker, graceful stop, tampered model, soak): a table
-	$(BIN)/python scripts/drill.py
+	$(BIN)/python -m drills
 
 # The container engine: $CONTAINER_ENGINE, else docker if `docker info` works, else podman.
 # (evaluated on first use, once: each probe starts Python and asks docker/podman)

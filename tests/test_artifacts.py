@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 
+from drills.tamper import TAMPERINGS
 from spamcheck.paths import sha256_bytes
 from spamcheck.serving import artifacts
-from spamcheck.tooling.drills import TAMPERINGS
 from spamcheck.training import models
 
 

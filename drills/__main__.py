@@ -1,10 +1,9 @@
-#!/usr/bin/env python3
 """`make drill`: every fault drill at full length against the real gunicorn server on 127.0.0.1 and
-the image, then a table of the figures and whether each met its bar (spamcheck/tooling/drills.py).
+the image, then a table of the figures and whether each met its bar.
 
-    python scripts/drill.py                 # all, full length (about 5 minutes)
-    python scripts/drill.py --only soak     # one drill
-    python scripts/drill.py --quick         # the bounded versions `make test` runs
+    python -m drills                 # all, full length (about 5 minutes)
+    python -m drills --only soak     # one drill
+    python -m drills --quick         # the bounded versions `make test` runs
 """
 
 from __future__ import annotations
@@ -13,36 +12,26 @@ import argparse
 import sys
 from pathlib import Path
 
+from drills.common import Report
+from drills.fuzz import fuzz
+from drills.plans import FULL, QUICK
+from drills.soak import soak
+from drills.stops import graceful_stop, graceful_stop_container, kill_worker
+from drills.tamper import tampered
 from spamcheck.paths import BUILD_DIR, DEFAULT_MODEL_DIR
-from spamcheck.tooling import drills
 from spamcheck.tooling.engines import container_engine
 
-FULL = {
-    "fuzz": {"max_examples": 200},  # about 2,500 requests
-    "kill_worker": {"seconds": 10, "connections": 16},
-    "graceful_stop": {},
-    "graceful_stop_container": {},
-    "tampered": {},
-    "soak": {"seconds": 180, "connections": 8, "warmup": 30},
-}
-QUICK = {  # what tests/test_drills.py runs
-    "fuzz": {"max_examples": 5},
-    "kill_worker": {"seconds": 3, "connections": 16},
-    "graceful_stop": {"before_signal": 1},
-    "graceful_stop_container": {"before_signal": 1},
-    "tampered": {"only": ["feature.pkl changed", "card's hash wrong"]},
-    "soak": {"seconds": 3, "connections": 8, "warmup": 1, "every": 0.5},
-}
+BY_MODEL = {"fuzz": fuzz, "kill_worker": kill_worker, "graceful_stop": graceful_stop, "soak": soak}
 
 
 def run(name: str, settings: dict, model_dir: Path, log_dir: Path, engine: str | None, image: str):
     if name == "graceful_stop_container":
         if engine is None:
-            return drills.Report("graceful stop (container)", False, {"skipped": "no docker or podman engine answers"})
-        return drills.graceful_stop_container(engine, image, **settings)
+            return Report("graceful stop (container)", False, {"skipped": "no docker or podman engine answers"})
+        return graceful_stop_container(engine, image, **settings)
     if name == "tampered":
-        return drills.tampered(model_dir, log_dir, engine, image if engine else None, **settings)
-    return getattr(drills, name)(model_dir, log_dir, **settings)
+        return tampered(model_dir, log_dir, engine, image if engine else None, **settings)
+    return BY_MODEL[name](model_dir, log_dir, **settings)
 
 
 def main(argv=None) -> int:
