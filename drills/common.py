@@ -14,6 +14,7 @@ from typing import NamedTuple
 import httpx
 
 from spamcheck.serving.examples import SPAM
+from spamcheck.tooling.httpclient import call
 from spamcheck.tooling.localserver import Gunicorn
 
 PREDICT = "/predict?" + urllib.parse.urlencode({"text": SPAM})
@@ -27,15 +28,10 @@ class Report:
     figures: dict = field(default_factory=dict)
 
 
-# One client for every drill and thread (httpx's clients are thread-safe): making one per request
-# would cost more than the request (an SSL context each, though all traffic is plain HTTP).
-CLIENT = httpx.Client(limits=httpx.Limits(max_connections=64))
-
-
 def send(base_url, path, method="GET", body=None, headers=None, timeout=30) -> tuple[int, bytes]:
     """(status, body bytes) of one request; raises httpx.TransportError when the connection fails."""
-    response = CLIENT.request(method, base_url + path, content=body, headers=headers, timeout=timeout)
-    return response.status_code, response.content
+    status, _, body = call(base_url + path, body, headers, method, timeout)
+    return status, body
 
 
 class Outcome(NamedTuple):

@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import functools
-import http.client
 import json
 import re
 import shutil
@@ -45,6 +44,7 @@ from pathlib import Path
 from spamcheck.serving import artifacts
 from spamcheck.serving.examples import HAM, SPAM
 from spamcheck.serving.validation import GET_MAX_MESSAGE_CHARS
+from spamcheck.tooling.httpclient import call
 from spamcheck.tooling.localserver import Gunicorn
 from spamcheck.training import data
 
@@ -99,17 +99,15 @@ def python_client(url: str, connections: int, seconds: int, paths: tuple[str, ..
     targets = paths or [parts.path + (f"?{parts.query}" if parts.query else "")]
     deadline = time.monotonic() + seconds
 
+    base = f"{parts.scheme}://{parts.netloc}"
+
     def worker(offset):
         latencies, errors = [], 0
         while time.monotonic() < deadline:
             started = time.perf_counter()
-            connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-            connection.request("GET", targets[(offset + len(latencies)) % len(targets)])
-            response = connection.getresponse()
-            response.read()
-            connection.close()
+            status, _, _ = call(base + targets[(offset + len(latencies)) % len(targets)], timeout=10)
             latencies.append((time.perf_counter() - started) * 1000)
-            errors += response.status != 200
+            errors += status != 200
         return latencies, errors
 
     started = time.monotonic()
@@ -127,19 +125,14 @@ def python_client(url: str, connections: int, seconds: int, paths: tuple[str, ..
 
 def time_batch(url: str, batches: list[list[str]]) -> list[float]:
     """Milliseconds for each POST /v1/predict of one batch of messages."""
-    parts = urllib.parse.urlsplit(url)
     timings = []
     for texts in batches:
         body = json.dumps({"texts": texts}).encode()
-        n_messages = len(texts)
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
         started = time.perf_counter()
-        connection.request("POST", "/v1/predict", body, {"Content-Type": "application/json"})
-        response = connection.getresponse()
-        if response.status != 200 or len(json.loads(response.read())["predictions"]) != n_messages:
-            raise RuntimeError(f"POST /v1/predict with {n_messages} messages answered {response.status}")
+        status, _, answer = call(f"{url}/v1/predict", body, {"Content-Type": "application/json"})
         timings.append((time.perf_counter() - started) * 1000)
-        connection.close()
+        if status != 200 or len(json.loads(answer)["predictions"]) != len(texts):
+            raise RuntimeError(f"POST /v1/predict with {len(texts)} messages answered {status}")
     return timings
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import http.client
 import os
 import subprocess
 import sys
-import urllib.parse
 
 from spamcheck.paths import ROOT
 from spamcheck.serving.examples import HAM, SPAM  # noqa: F401 (the tests' one ham and one spam)
+from spamcheck.tooling.httpclient import call  # noqa: F401 (the tests' one HTTP client)
 
 APP_FILE = ROOT / "app" / "app.py"
 
@@ -18,26 +17,6 @@ JSON = {"Content-Type": "application/json"}  # the header of a JSON request body
 IMAGE = "spamcheck:1.0.0"  # the production image, built by `make image`
 ARTICLE_IMAGE = "flaskft:develop1"  # the article's image, built in app/article/ (its Pod runs it)
 EXECUTED = ROOT / "build" / "executed"  # where executed notebooks go (git-ignored)
-
-
-def call(url, data=None, headers=None, method=None, timeout=30):
-    """The tests' one HTTP client: (status, headers, body bytes) of one request, errors included."""
-    parts = urllib.parse.urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
-    try:
-        try:
-            connection.request(
-                method or ("GET" if data is None else "POST"),
-                parts.path + (f"?{parts.query}" if parts.query else ""),
-                body=data,
-                headers=headers or {},
-            )
-        except BrokenPipeError:
-            pass  # a body over the limit: the server answered 413 and closed before reading all of it
-        response = connection.getresponse()
-        return response.status, response.headers, response.read()
-    finally:
-        connection.close()
 
 
 def run_notebook(name: str, parameters: dict, out=EXECUTED) -> subprocess.CompletedProcess:

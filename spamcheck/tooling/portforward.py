@@ -21,10 +21,12 @@ import signal
 import socket
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 
+import httpx
 import tenacity
+
+from spamcheck.tooling.httpclient import call
 
 
 class PortForwardError(RuntimeError):
@@ -103,8 +105,7 @@ def require_free_port(port: int) -> None:
 
 def served_by(base_url: str, timeout: float = 5) -> str:
     """The host name the service at ``base_url`` reports in /readyz (in a Pod: the Pod's name)."""
-    with urllib.request.urlopen(f"{base_url}/readyz", timeout=timeout) as response:
-        return json.loads(response.read())["host"]
+    return json.loads(call(f"{base_url}/readyz", timeout=timeout)[2])["host"]
 
 
 def require_pod(base_url: str, pods) -> str:
@@ -159,7 +160,9 @@ class PortForward:
         """Why the answers come from the target (raises PortForwardError, or URLError while it starts)."""
         if self.expect_pods:
             return f"/readyz answered from Pod {require_pod(self.url, self.expect_pods)}"
-        urllib.request.urlopen(f"{self.url}/", timeout=5).close()
+        status, _, _ = call(f"{self.url}/", timeout=5)
+        if status >= 400:
+            raise ValueError(f"{self.url}/ answered {status}")  # not the app's hello yet: ask again
         listeners = _listener_pids(self.port)
         if listeners and self.process.pid not in listeners:
             raise PortForwardError(f"127.0.0.1:{self.port} is held by {_listener(self.port)}, not by this port-forward")
@@ -201,7 +204,7 @@ class PortForward:
             return self._proof()
         except PortForwardError as exc:
             raise self._failed(f"forwards, but {exc}") from None
-        except (OSError, ValueError, KeyError):  # forwarding, but the Pod is not answering yet
+        except (httpx.TransportError, ValueError, KeyError):  # forwarding, but the Pod is not answering yet
             return None
 
     def stop(self) -> None:
