@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import io
 import os
 import shutil
-import threading
 import urllib.parse
 import zipfile
 from pathlib import Path
@@ -38,20 +35,6 @@ def good_zip(data_file, tmp_path):
     return make_zip(tmp_path / "good.zip", data_file.read_bytes())
 
 
-@pytest.fixture
-def http_server(tmp_path):
-    """A real HTTP server on 127.0.0.1 serving tmp_path/www, stopped after the test."""
-    root = tmp_path / "www"
-    root.mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
 def test_parse_returns_every_message(messages):
     assert len(messages) == 5574
     assert messages["label"].value_counts().to_dict() == {"ham": 4827, "spam": 747}
@@ -69,10 +52,9 @@ def test_duplicates_are_there(messages):
     assert messages["text"].duplicated().sum() == 403
 
 
-def test_download_over_http_from_a_local_server(good_zip, http_server, tmp_path):
-    root, base = http_server
-    (root / "sms.zip").write_bytes(good_zip.read_bytes())
-    path = data.download(tmp_path / "cache", url=f"{base}/sms.zip", progress=False)
+def test_download_over_http_from_a_local_server(good_zip, httpserver, tmp_path):
+    httpserver.expect_request("/sms.zip").respond_with_data(good_zip.read_bytes(), content_type="application/zip")
+    path = data.download(tmp_path / "cache", url=httpserver.url_for("/sms.zip"), progress=False)
     assert data.sha256_file(path) == data.DATA_SHA256
     assert not list((tmp_path / "cache").glob("*.partial"))
 
@@ -100,10 +82,11 @@ def test_offline_without_cache_says_what_to_do(tmp_path):
     assert url in str(error.value) and "SPAMCHECK_DATA_URL" in str(error.value)
 
 
-def test_http_404_is_not_retried_and_is_explained(http_server, tmp_path):
-    _, base = http_server
+def test_http_404_is_not_retried_and_is_explained(httpserver, tmp_path):
+    httpserver.expect_request("/missing.zip").respond_with_data("not found", status=404)
     with pytest.raises(data.DataError, match="404"):
-        data.download(tmp_path / "cache", url=f"{base}/missing.zip", progress=False)
+        data.download(tmp_path / "cache", url=httpserver.url_for("/missing.zip"), progress=False)
+    assert len(httpserver.log) == 1, "a 404 will not get better: asked once"
 
 
 def test_cached_file_is_reused_without_network(data_file, tmp_path):

@@ -8,17 +8,19 @@ inside the site must lead to a file of the site, and every notebook must be on a
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
+import re
 import shutil
 import subprocess
 import sys
-import threading
 import urllib.parse
 
 import nbformat
 import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+from werkzeug.exceptions import NotFound
+from werkzeug.utils import send_from_directory
 
 from spamcheck.paths import ROOT
 
@@ -35,18 +37,22 @@ def site():
         [sys.executable, "scripts/build_site.py"], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-3000:]
-    handler = functools.partial(QuietHandler, directory=str(SITE))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.expect_request(re.compile("^/")).respond_with_handler(static_file)
+    server.start()
+    yield server.url_for("").rstrip("/")
+    server.stop()
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # the test reports what matters
-        pass
+def static_file(request: Request) -> Response:
+    """The file of the built site at the request's path (a folder: its index.html), or a 404."""
+    path = request.path.lstrip("/")
+    try:
+        return send_from_directory(
+            SITE, path + "index.html" if not path or path.endswith("/") else path, request.environ
+        )
+    except NotFound:
+        return Response("not found", status=404)
 
 
 @pytest.fixture(scope="module")
