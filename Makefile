@@ -175,8 +175,10 @@ FAST_MARKERS ?= not container and not notebooks and not drills
 # `make test-fast PYTEST_ARGS=--randomly-seed=N` repeats that order (--randomly-seed=last needs
 # pytest's cache, which pyproject.toml turns off),
 # on 2 processes: every test must pass alone and in any order.
+# TESTS=tests/test_data.py runs one file's tests the same way.
+TESTS ?= tests
 test-fast: data ## the inner loop (under a minute): every test but notebooks, containers and fault drills, in random order
-	$(BIN)/python -m pytest tests -m "$(FAST_MARKERS)" -n $(TEST_PROCESSES) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(TESTS) -m "$(FAST_MARKERS)" -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 clean: ## remove build outputs (executed notebooks, trained models)
 	rm -rf build models
