@@ -11,11 +11,6 @@ import psutil
 from drills.common import Load, Report, server
 
 
-def _after(series, warmup) -> int:
-    """The first RSS sampled once ``warmup`` seconds have passed (else the last one)."""
-    return next((rss for t, rss in series if t >= warmup), series[-1][1])
-
-
 def distinct_message_paths() -> list[str]:
     """``/predict?text=...`` for each distinct message of the collection, in the file's order."""
     from spamcheck.training import data
@@ -49,11 +44,13 @@ def soak(model_dir, log_dir, seconds=180.0, connections=8, warmup=30.0, every=5.
     finally:
         served.stop()
     errors = sum(1 for o in outcomes if o.status != 200)
-    growth = {}
+    growth, memory = {}, []  # per worker: growth after warm-up; RSS at its first sample, after warm-up, at the end
     for pid, series in samples.items():
         after_warmup = [rss for t, rss in series if t >= warmup]
         if len(after_warmup) >= 2:
             growth[pid] = (after_warmup[-1] - after_warmup[0]) / after_warmup[0]
+        marks = (series[0][1], after_warmup[0] if after_warmup else series[-1][1], series[-1][1])
+        memory.append(tuple(round(rss / 2**20, 1) for rss in marks))
     worst = max(growth.values(), default=float("nan"))
     recycled = len(set(samples) - set(first))
     return Report(
@@ -65,10 +62,7 @@ def soak(model_dir, log_dir, seconds=180.0, connections=8, warmup=30.0, every=5.
             "errors": errors,
             "requests/s": round(len(outcomes) / seconds),
             "distinct messages rotated": len(paths),
-            "worker RSS (MB): first sample, after warm-up, end": [
-                tuple(round(rss / 2**20, 1) for rss in (series[0][1], _after(series, warmup), series[-1][1]))
-                for series in samples.values()
-            ],
+            "worker RSS (MB): first sample, after warm-up, end": memory,
             "worst RSS growth after warm-up %": round(100 * worst, 2),
             "workers recycled by max_requests": recycled,
         },
