@@ -5,6 +5,7 @@
 # %% notebooks/03_flask_app.ipynb, cell 12
 
 import logging
+import logging.config
 import os
 import re
 import socket
@@ -15,14 +16,15 @@ from dataclasses import dataclass
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from spamcheck.serving import artifacts, metrics, openapi, schemas
+from spamcheck.serving import artifacts, metrics, schemas
 from spamcheck.serving import inference_protocol as oip
-from spamcheck.serving.limits import LIMITS
+from spamcheck.serving.openapi import PATH_PARAMETERS, Api, answers
+from spamcheck.serving.settings import Settings
 from spamcheck.serving.validation import (
     InputError,
     JSONProvider,
     check_request_target,
-    json_errors,
+    json_errors_for,
     texts_from_article_request,
 )
 
@@ -37,7 +39,7 @@ HOST_NAME = socket.gethostname()
 def load_model(model_dir=None):
     """Load and verify the artifacts, then make one smoke prediction; return (model, problem)."""
     try:
-        model = artifacts.load(model_dir)  # default: MODEL_DIR, else models/
+        model = artifacts.load(model_dir)  # None: MODEL_DIR, else models/
         labels, _ = model.predict(["smoke test: is this message spam?"])
         if len(labels) != 1:
             raise artifacts.ArtifactError(f"the smoke prediction returned {len(labels)} labels, not 1")
@@ -72,237 +74,265 @@ def service() -> Service:
 
 # %% notebooks/03_flask_app.ipynb, cell 17
 
-api = Blueprint("spamcheck", __name__)
+def article_blueprint(api: Api) -> Blueprint:
+    """The article's routes: / says hello, /predict answers 0 (ham) or 1 (spam) per message."""
+    routes = Blueprint("article", __name__)
 
+    @routes.get("/")
+    def hello():
+        return Response(HELLO, mimetype="text/plain")
 
-@api.get("/")
-def hello():
-    return Response(HELLO, mimetype="text/plain")
+    @routes.route("/predict", methods=["GET", "POST"])
+    def predict():
+        texts = texts_from_article_request(request, api.models, api.settings)
+        labels, _ = service().predict(texts)
+        return Response(",".join(map(str, labels)), mimetype="text/plain")  # 0 = ham, 1 = spam
+
+    return routes
 
 
 # %% notebooks/03_flask_app.ipynb, cell 21
 
-@api.route("/predict", methods=["GET", "POST"])
-def predict():
-    texts = texts_from_article_request(request)
-    labels, _ = service().predict(texts)
-    return Response(",".join(map(str, labels)), mimetype="text/plain")  # 0 = ham, 1 = spam
+def v1_blueprint(api: Api) -> Blueprint:
+    """The JSON API: labels with spam probabilities, and the model card."""
+    routes = Blueprint("v1", __name__)
+
+    @routes.post("/v1/predict")
+    @api.spec.validate(
+        json=api.models.PredictRequest,
+        resp=answers(schemas.Predictions, 400, 413, 415, 422, 503),
+        before=json_errors_for(api.models),  # a bad body gets this API's own error, not spectree's
+    )
+    def predict_v1():
+        """Classify messages, with spam probabilities"""
+        texts = request.context.json.texts  # checked by spectree against the app's PredictRequest
+        labels, probabilities = service().predict(texts)
+        predictions = [
+            {"label": "spam" if label else "ham", "spam_probability": round(float(p), 4)}
+            for label, p in zip(labels, probabilities)
+        ]
+        return jsonify(model_version=service().model.version, predictions=predictions)
+
+    @routes.get("/v1/model")
+    @api.returns(schemas.ModelCard, 503)
+    def model_card():
+        """The model card: kind, metrics, versions, data sha256"""
+        return jsonify(service().require_model().card)
+
+    return routes
 
 
 # %% notebooks/03_flask_app.ipynb, cell 24
 
-@api.post("/v1/predict")
-@openapi.spec.validate(
-    json=schemas.PredictRequest,
-    resp=openapi.answers(schemas.Predictions, 400, 413, 415, 422, 503),
-    before=json_errors,  # a bad body gets this API's own error, not spectree's
-)
-def predict_v1():
-    """Classify messages, with spam probabilities"""
-    texts = request.context.json.texts  # checked by spectree against schemas.PredictRequest
-    labels, probabilities = service().predict(texts)
-    predictions = [
-        {"label": "spam" if label else "ham", "spam_probability": round(float(p), 4)}
-        for label, p in zip(labels, probabilities)
-    ]
-    return jsonify(model_version=service().model.version, predictions=predictions)
+def operations_blueprint(api: Api) -> Blueprint:
+    """What Kubernetes, Prometheus and API clients ask: liveness, readiness, the document, metrics."""
+    routes = Blueprint("operations", __name__)
+
+    @routes.get("/healthz")
+    @api.returns(schemas.Alive)
+    def healthz():
+        """Liveness: the process answers"""
+        return jsonify(status="ok")
+
+    @routes.get("/readyz")
+    @api.returns(schemas.Ready, 503)
+    def readyz():
+        """Readiness: model loaded, verified and answering"""
+        model = service().model
+        if model is None:
+            return jsonify(error=service().problem), 503
+        return jsonify(status="ready", model_version=model.version, host=HOST_NAME, predictor=model.predictor)
+
+    @routes.get("/openapi.json")
+    @api.returns(schemas.OpenAPIDocument)
+    def openapi_document():
+        """This document: the API's routes, what each takes and what it answers"""
+        return jsonify(api.document())
+
+    @routes.get("/metrics")
+    def prometheus_metrics():
+        body, content_type = metrics.exposition()
+        return Response(body, content_type=content_type)
+
+    return routes
 
 
 # %% notebooks/03_flask_app.ipynb, cell 27
 
-@api.get("/healthz")
-@openapi.returns(schemas.Alive)
-def healthz():
-    """Liveness: the process answers"""
-    return jsonify(status="ok")
+def inference_protocol_blueprint(api: Api) -> Blueprint:
+    """The Open Inference Protocol (V2): what KServe, MLServer and Triton clients call."""
+    routes = Blueprint("inference_protocol", __name__)
 
+    @routes.get("/v2")
+    @api.returns(schemas.ServerMetadata)
+    def v2_server():
+        """Open Inference Protocol: server metadata"""
+        return jsonify(oip.server_metadata())
 
-@api.get("/readyz")
-@openapi.returns(schemas.Ready, 503)
-def readyz():
-    """Readiness: model loaded, verified and answering"""
-    if service().model is None:
-        return jsonify(error=service().problem), 503
-    model = service().model
-    return jsonify(status="ready", model_version=model.version, host=HOST_NAME, predictor=model.predictor)
+    @routes.get("/v2/health/live")
+    @api.returns(schemas.Live)
+    def v2_live():
+        """Open Inference Protocol: the server is live"""
+        return jsonify(live=True)
 
+    @routes.get("/v2/health/ready")
+    @api.returns(schemas.ServerReady, 503)
+    def v2_ready():
+        """Open Inference Protocol: the server is ready"""
+        if service().model is None:
+            return jsonify(error=service().problem), 503
+        return jsonify(ready=True)
 
-@api.get("/v1/model")
-@openapi.returns(schemas.ModelCard, 503)
-def model_card():
-    """The model card: kind, metrics, versions, data sha256"""
-    return jsonify(service().require_model().card)
+    def v2_model_for(name, version):
+        """The served model, if the request names it (else 404) and it is loaded (else 503)."""
+        oip.check_model(name, version, service().model.version if service().model else None)
+        return service().require_model()
 
+    @routes.get("/v2/models/<name>")
+    @routes.get("/v2/models/<name>/versions/<version>")
+    @api.returns(schemas.ModelMetadata, 404, 503)
+    def v2_model(name, version=None):
+        """Model metadata: its versions, inputs and outputs"""
+        return jsonify(oip.model_metadata(v2_model_for(name, version).version))
 
-@api.get("/openapi.json")
-@openapi.returns(schemas.OpenAPIDocument)
-def openapi_document():
-    """This document: the API's routes, what each takes and what it answers"""
-    return jsonify(openapi.document())
+    @routes.get("/v2/models/<name>/ready")
+    @routes.get("/v2/models/<name>/versions/<version>/ready")
+    @api.returns(schemas.ModelReady, 404, 503)
+    def v2_model_ready(name, version=None):
+        """Model readiness: 404 for another model, 503 until it is loaded"""
+        v2_model_for(name, version)  # raises the 404 or the 503
+        return jsonify(name=name, ready=True)
+
+    @routes.post("/v2/models/<name>/infer")
+    @routes.post("/v2/models/<name>/versions/<version>/infer")
+    @api.spec.validate(  # tritonclient sends no Content-Type: the view reads the body, with the same model
+        json=api.models.InferRequest,
+        resp=answers(schemas.InferResponse, 400, 404, 413, 422, 503),
+        path_parameter_descriptions=PATH_PARAMETERS,
+        skip_validation=True,
+    )
+    def v2_infer(name, version=None):
+        """Inference: text (BYTES, shape [N]) in; label (INT64) and spam_probability (FP64) out"""
+        model = v2_model_for(name, version)
+        inference = oip.parse_infer_request(request.get_data(cache=True), request.headers, api.models.InferRequest)
+        labels, probabilities = service().predict(inference.texts)
+        return jsonify(oip.infer_response(model.version, inference, labels, probabilities))
+
+    return routes
 
 
 # %% notebooks/03_flask_app.ipynb, cell 30
 
-@api.get("/v2")
-@openapi.returns(schemas.ServerMetadata)
-def v2_server():
-    """Open Inference Protocol: server metadata"""
-    return jsonify(oip.server_metadata())
+def errors_blueprint() -> Blueprint:
+    """Every error as JSON {"error": "..."}: ours (InputError), Flask's (404, 405, 413), and the unexpected."""
+    handlers = Blueprint("errors", __name__)
+
+    @handlers.app_errorhandler(InputError)
+    def input_error(error):
+        return jsonify(error=error.message), error.status
+
+    @handlers.app_errorhandler(HTTPException)
+    def http_error(error):
+        allowed = sorted(set(getattr(error, "valid_methods", None) or []) - {"HEAD", "OPTIONS"})
+        messages = {
+            404: f"no route {request.path}: see /openapi.json for the API",
+            405: f"{request.method} is not allowed on {request.path}; use {' or '.join(allowed)}",
+            413: f"the request body is larger than {current_app.config['MAX_CONTENT_LENGTH']:,} bytes",
+        }
+        headers = {"Allow": ", ".join(error.valid_methods)} if allowed else {}
+        return jsonify(error=messages.get(error.code, error.description)), error.code, headers
+
+    @handlers.app_errorhandler(Exception)
+    def unexpected_error(error):
+        current_app.logger.exception("request %s failed", g.get("request_id"))
+        return jsonify(error=f"internal error; quote request id {g.get('request_id')} when reporting it"), 500
+
+    return handlers
 
 
-@api.get("/v2/health/live")
-@openapi.returns(schemas.Live)
-def v2_live():
-    """Open Inference Protocol: the server is live"""
-    return jsonify(live=True)
+# %% notebooks/03_flask_app.ipynb, cell 32
 
-
-@api.get("/v2/health/ready")
-@openapi.returns(schemas.ServerReady, 503)
-def v2_ready():
-    """Open Inference Protocol: the server is ready"""
-    if service().model is None:
-        return jsonify(error=service().problem), 503
-    return jsonify(ready=True)
-
-
-def v2_model_for(name, version):
-    """The served model, if the request names it (else 404) and it is loaded (else 503)."""
-    oip.check_model(name, version, service().model.version if service().model else None)
-    return service().require_model()
-
-
-@api.get("/v2/models/<name>")
-@api.get("/v2/models/<name>/versions/<version>")
-@openapi.returns(schemas.ModelMetadata, 404, 503)
-def v2_model(name, version=None):
-    """Model metadata: its versions, inputs and outputs"""
-    return jsonify(oip.model_metadata(v2_model_for(name, version).version))
-
-
-@api.get("/v2/models/<name>/ready")
-@api.get("/v2/models/<name>/versions/<version>/ready")
-@openapi.returns(schemas.ModelReady, 404, 503)
-def v2_model_ready(name, version=None):
-    """Model readiness: 404 for another model, 503 until it is loaded"""
-    v2_model_for(name, version)  # raises the 404 or the 503
-    return jsonify(name=name, ready=True)
-
-
-@api.post("/v2/models/<name>/infer")
-@api.post("/v2/models/<name>/versions/<version>/infer")
-@openapi.spec.validate(  # tritonclient sends no Content-Type: the view reads the body, with the same model
-    json=schemas.InferRequest,
-    resp=openapi.answers(schemas.InferResponse, 400, 404, 413, 422, 503),
-    path_parameter_descriptions=openapi.PATH_PARAMETERS,
-    skip_validation=True,
-)
-def v2_infer(name, version=None):
-    """Inference: text (BYTES, shape [N]) in; label (INT64) and spam_probability (FP64) out"""
-    model = v2_model_for(name, version)
-    inference = oip.parse_infer_request(request.get_data(cache=True), request.headers)
-    labels, probabilities = service().predict(inference.texts)
-    return jsonify(oip.infer_response(model.version, inference, labels, probabilities))
-
-
-# %% notebooks/03_flask_app.ipynb, cell 33
-
-@api.get("/metrics")
-def prometheus_metrics():
-    body, content_type = metrics.exposition()
-    return Response(body, content_type=content_type)
-
-
-# %% notebooks/03_flask_app.ipynb, cell 35
-
-@api.app_errorhandler(InputError)
-def input_error(error):
-    return jsonify(error=error.message), error.status
-
-
-@api.app_errorhandler(HTTPException)
-def http_error(error):
-    allowed = sorted(set(getattr(error, "valid_methods", None) or []) - {"HEAD", "OPTIONS"})
-    messages = {
-        404: f"no route {request.path}: see /openapi.json for the API",
-        405: f"{request.method} is not allowed on {request.path}; use {' or '.join(allowed)}",
-        413: f"the request body is larger than {LIMITS.max_body_bytes:,} bytes",
+def logging_config(level: str) -> dict:
+    """The request log: one line per request on stderr (level WARNING turns it off)."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,  # gunicorn's and the libraries' loggers stay as they are
+        "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(message)s"}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "line"}},
+        "loggers": {"spamcheck.access": {"handlers": ["stderr"], "level": level, "propagate": False}},
     }
-    headers = {"Allow": ", ".join(error.valid_methods)} if allowed else {}
-    return jsonify(error=messages.get(error.code, error.description)), error.code, headers
 
 
-@api.app_errorhandler(Exception)
-def unexpected_error(error):
-    current_app.logger.exception("request %s failed", g.get("request_id"))
-    return jsonify(error=f"internal error; quote request id {g.get('request_id')} when reporting it"), 500
-
-
-# %% notebooks/03_flask_app.ipynb, cell 37
-
-log = logging.getLogger("spamcheck.access")
-if not log.handlers:  # gunicorn and `python app.py` both log to stderr
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
-    log.propagate = False
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
-@api.before_app_request
-def start_timer():
-    g.started = time.perf_counter()
-    incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
-    metrics.IN_FLIGHT.inc()
-    g.in_flight = True
+def request_log_blueprint() -> Blueprint:
+    """Hooks around every request: its id, its log line, and the request metrics."""
+    hooks = Blueprint("request_log", __name__)
+    log = logging.getLogger("spamcheck.access")
+
+    @hooks.before_app_request
+    def start_timer():
+        g.started = time.perf_counter()
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        metrics.IN_FLIGHT.inc()
+        g.in_flight = True
+
+    @hooks.before_app_request
+    def refuse_a_long_request_target():
+        # after start_timer: the refusal is timed, counted and logged like any answer
+        check_request_target(request)  # gunicorn passes lines up to 1 MiB; ours stop at 64 KiB, with a JSON 414
+
+    @hooks.after_app_request
+    def log_request(response):
+        duration_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        route = request.url_rule.rule if request.url_rule else "(no route)"  # not the raw path: bounded labels
+        metrics.REQUESTS.labels(route, request.method, str(response.status_code)).inc()
+        metrics.LATENCY.labels(route).observe(duration_ms / 1000)
+        response.headers["X-Request-ID"] = g.get("request_id", "-")
+        log.info(
+            "%s %s %s %.1fms id=%s",
+            request.method,
+            request.path,
+            response.status_code,
+            duration_ms,
+            g.get("request_id", "-"),
+        )
+        return response
+
+    @hooks.teardown_app_request
+    def end_in_flight(error):
+        if g.pop("in_flight", False):
+            metrics.IN_FLIGHT.dec()
+
+    return hooks
 
 
-@api.before_app_request
-def refuse_a_long_request_target():
-    # after start_timer: the refusal is timed, counted and logged like any answer
-    check_request_target(request)  # gunicorn passes lines up to 1 MiB; ours stop at 64 KiB, with a JSON 414
+# %% notebooks/03_flask_app.ipynb, cell 34
 
-
-@api.after_app_request
-def log_request(response):
-    duration_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-    route = request.url_rule.rule if request.url_rule else "(no route)"  # not the raw path: bounded labels
-    metrics.REQUESTS.labels(route, request.method, str(response.status_code)).inc()
-    metrics.LATENCY.labels(route).observe(duration_ms / 1000)
-    response.headers["X-Request-ID"] = g.get("request_id", "-")
-    log.info(
-        "%s %s %s %.1fms id=%s",
-        request.method,
-        request.path,
-        response.status_code,
-        duration_ms,
-        g.get("request_id", "-"),
-    )
-    return response
-
-
-@api.teardown_app_request
-def end_in_flight(error):
-    if g.pop("in_flight", False):
-        metrics.IN_FLIGHT.dec()
-
-
-# %% notebooks/03_flask_app.ipynb, cell 39
-
-def create_app(model_dir=None) -> Flask:
-    """The service, with the model in ``model_dir`` (default: MODEL_DIR, else models/); its limits
-    come from MAX_MESSAGES, MAX_MESSAGE_CHARS and MAX_BODY_BYTES (spamcheck.serving.limits)."""
+def create_app(settings: Settings | None = None) -> Flask:
+    """The service, with ``settings`` (default: from the environment; see spamcheck.serving.settings)."""
+    settings = settings or Settings.from_environment()
+    logging.config.dictConfig(logging_config(settings.log_level))
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = LIMITS.max_body_bytes  # bigger bodies: 413 before reading them
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes  # bigger bodies: 413 before reading them
     app.json = JSONProvider(app)
     app.json.sort_keys = False
-    app.extensions["spamcheck"] = Service(*load_model(model_dir))
+    app.extensions["spamcheck"] = Service(*load_model(settings.model_dir))
     if app.extensions["spamcheck"].model:
         card = app.extensions["spamcheck"].model.card
         metrics.MODEL_INFO.labels(card["model_version"], card["kind"]).set(1)
-    app.register_blueprint(api)
+    api = Api(settings)  # this app's request models (with its limits), checks and document
+    for blueprint in (
+        article_blueprint(api),
+        v1_blueprint(api),
+        operations_blueprint(api),
+        inference_protocol_blueprint(api),
+        errors_blueprint(),
+        request_log_blueprint(),
+    ):
+        app.register_blueprint(blueprint)
     return app
 
 

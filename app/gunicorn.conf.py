@@ -40,7 +40,7 @@ loglevel = os.environ.get("LOG_LEVEL", "info")
 worker_tmp_dir = os.environ.get("GUNICORN_TMP_DIR", "/tmp")
 # Request lines: gunicorn's own limit (8,190 bytes) is below what GET /predict takes, so 0: gunicorn
 # reads a line up to 1 MiB, and the app answers a request target over 64 KiB with its own JSON 414
-# (spamcheck.serving.limits.MAX_REQUEST_TARGET_BYTES). Header fields: gunicorn's default, stated.
+# (spamcheck.serving.settings.MAX_REQUEST_TARGET_BYTES). Header fields: gunicorn's default, stated.
 limit_request_line = 0
 limit_request_fields = 100
 # gunicorn 27's control socket (for `gunicornc`) would be created under $HOME, which does not

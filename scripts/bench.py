@@ -43,7 +43,7 @@ from pathlib import Path
 
 from spamcheck.serving import artifacts
 from spamcheck.serving.examples import HAM, SPAM
-from spamcheck.serving.validation import GET_MAX_MESSAGE_CHARS
+from spamcheck.serving.settings import GET_MESSAGE_CHARS
 from spamcheck.tooling.httpclient import call
 from spamcheck.tooling.localserver import Gunicorn
 from spamcheck.training import data
@@ -198,8 +198,8 @@ def main() -> int:
         )
 
     messages = distinct_messages()
-    # GET takes up to GET_MAX_MESSAGE_CHARS per message: every message of the collection
-    short = [text for text in messages if len(text) <= GET_MAX_MESSAGE_CHARS]
+    # GET takes up to GET_MESSAGE_CHARS per message: every message of the collection
+    short = [text for text in messages if len(text) <= GET_MESSAGE_CHARS]
     rotating = tuple(f"/predict?{urllib.parse.urlencode({'text': text})}" for text in short[:ROTATING])
     batches = [messages[i * 400 : i * 400 + 1000] for i in range(10)]  # 1,000 distinct messages each
     wait_for_time_wait_to_drain()

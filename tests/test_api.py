@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import socket
-import subprocess
-import sys
 
 import jsonschema
 import pytest
@@ -15,16 +11,14 @@ from flask import request
 
 from app.app import Service, create_app
 from bad_inputs import BAD_INPUTS
-from service import HAM, JSON, SPAM, call
-from spamcheck.paths import ROOT
-from spamcheck.serving.limits import Limits
+from service import HAM, SPAM
+from spamcheck.serving.settings import Settings
 from spamcheck.serving.validation import query_values
-from spamcheck.tooling.localserver import Gunicorn
 
 
 @pytest.fixture(scope="module")
 def app(model_dir):
-    return create_app(model_dir)
+    return create_app(Settings(model_dir=model_dir))
 
 
 @pytest.fixture
@@ -151,47 +145,59 @@ def test_bad_input_gets_a_clear_json_error_that_the_document_lists(client, name,
     assert client.get("/predict", query_string={"text": SPAM}).get_data(as_text=True) == "1"
 
 
-def test_limits_come_from_the_environment(model_dir, tmp_path):
-    """A server started with tighter limits enforces them, and its document states them."""
-    tight = {"MAX_MESSAGES": 2, "MAX_MESSAGE_CHARS": 5, "MAX_BODY_BYTES": 500, "WEB_CONCURRENCY": 1}
-    server = Gunicorn(model_dir, tmp_path / "server.log", **tight)
-    try:
+def test_an_app_enforces_and_documents_its_own_limits(model_dir):
+    """An app made with tighter limits enforces them and its document states them; another app keeps its own."""
+    tight = create_app(Settings(model_dir=model_dir, max_messages=2, max_message_chars=5, max_body_bytes=500))
+    client = tight.test_client()
 
-        def post(body):
-            status, _, answer = call(server.url + "/v1/predict", json.dumps(body).encode(), JSON)
-            return status, json.loads(answer)
+    def post(body):
+        response = client.post("/v1/predict", json=body)
+        return response.status_code, response.json
 
-        assert post({"texts": ["a", "b"]})[0] == 200
-        too_many = "3 messages in one request; at most 2 are allowed: split them over several requests"
-        assert post({"texts": ["a", "b", "c"]}) == (422, {"error": too_many})
-        assert post({"texts": ["toolong"]})[1]["error"].endswith("at most 5 are allowed per message")
-        assert post({"texts": ["a" * 5] * 2, "pad": "x" * 600})[0] == 413
-        document = json.loads(call(server.url + "/openapi.json")[2])
-        texts = document["components"]["schemas"]["PredictRequest"]["properties"]["texts"]
-        assert (texts["maxItems"], texts["items"]["maxLength"]) == (2, 5)
-        query = document["paths"]["/predict"]["get"]["parameters"][0]["schema"]
-        assert (query["maxItems"], query["items"]["maxLength"]) == (2, 5)  # GET takes no more than POST
-    finally:
-        server.stop()
-
-
-def test_bad_limit_setting_names_the_variable():
-    assert Limits.from_environment({"MAX_MESSAGES": "12"}).max_messages == 12
-    with pytest.raises(ValueError, match="MAX_MESSAGES='lots' must be a positive whole number"):
-        Limits.from_environment({"MAX_MESSAGES": "lots"})
-    started = subprocess.run(
-        [sys.executable, "-c", "import app.app"],
-        cwd=ROOT,
-        env={**os.environ, "MAX_MESSAGE_CHARS": "-1"},
-        capture_output=True,
-        text=True,
-        timeout=120,
+    assert post({"texts": ["a", "b"]})[0] == 200
+    too_many = "3 messages in one request; at most 2 are allowed: split them over several requests"
+    assert post({"texts": ["a", "b", "c"]}) == (422, {"error": too_many})
+    assert post({"texts": ["toolong"]})[1]["error"].endswith("at most 5 are allowed per message")
+    assert post({"texts": ["a" * 5] * 2, "pad": "x" * 600}) == (
+        413,
+        {"error": "the request body is larger than 500 bytes"},
     )
-    assert started.returncode != 0 and "MAX_MESSAGE_CHARS='-1' must be a positive whole number" in started.stderr
+    assert client.post("/predict", data={"text": ["a", "b", "c"]}).status_code == 422
+    assert client.get("/predict", query_string={"text": ["a", "b", "c"]}).status_code == 422  # GET: no more than POST
+    infer = {"inputs": [{"name": "text", "shape": [3], "datatype": "BYTES", "data": ["a", "b", "c"]}]}
+    assert client.post("/v2/models/spamcheck/infer", json=infer).status_code == 422
+    document = client.get("/openapi.json").json
+    texts = document["components"]["schemas"]["PredictRequest"]["properties"]["texts"]
+    assert (texts["maxItems"], texts["items"]["maxLength"]) == (2, 5)
+    query = document["paths"]["/predict"]["get"]["parameters"][0]["schema"]
+    assert (query["maxItems"], query["items"]["maxLength"]) == (2, 5)
+    # an app with the default limits, made alongside, keeps them
+    default = create_app(Settings(model_dir=model_dir)).test_client()
+    assert default.post("/v1/predict", json={"texts": ["a", "b", "c"]}).status_code == 200
+    texts = default.get("/openapi.json").json["components"]["schemas"]["PredictRequest"]["properties"]["texts"]
+    assert texts["maxItems"] == 1000
+
+
+def test_without_settings_the_app_reads_the_environment(model_dir, monkeypatch):
+    monkeypatch.setenv("MODEL_DIR", str(model_dir))
+    monkeypatch.setenv("MAX_MESSAGES", "2")
+    monkeypatch.setenv("LOG_LEVEL", "warning")  # gunicorn's spelling of the same variable
+    client = create_app().test_client()
+    assert client.post("/v1/predict", json={"texts": ["a", "b", "c"]}).status_code == 422
+    assert client.get("/readyz").status_code == 200
+
+
+def test_a_bad_setting_names_the_variable(monkeypatch):
+    monkeypatch.setenv("MAX_MESSAGE_CHARS", "-1")
+    with pytest.raises(ValueError, match=r"MAX_MESSAGE_CHARS='-1': input should be greater than 0"):
+        create_app()
+    monkeypatch.setenv("MAX_MESSAGE_CHARS", "lots")
+    with pytest.raises(ValueError, match=r"MAX_MESSAGE_CHARS='lots': input should be a valid integer"):
+        create_app()
 
 
 def test_without_a_model_the_service_starts_but_is_not_ready(tmp_path):
-    client = create_app(tmp_path / "empty").test_client()
+    client = create_app(Settings(model_dir=tmp_path / "empty")).test_client()
     assert client.get("/healthz").status_code == 200
     ready = client.get("/readyz")
     assert ready.status_code == 503 and "make train" in ready.json["error"]
@@ -210,7 +216,7 @@ def test_an_unexpected_failure_is_a_json_500_with_the_request_id(model_dir):
         def predict(self, texts):
             raise RuntimeError("boom")
 
-    app = create_app(model_dir)
+    app = create_app(Settings(model_dir=model_dir))
     app.extensions["spamcheck"] = Service(Broken(), None)
     response = app.test_client().get("/predict", query_string={"text": HAM}, headers={"X-Request-ID": "r-500"})
     assert response.status_code == 500
@@ -222,7 +228,7 @@ def test_an_answer_that_does_not_fit_its_model_is_a_json_500(model_dir, caplog):
         version = "v0"
         card = {"model_version": "v0"}
 
-    app = create_app(model_dir)
+    app = create_app(Settings(model_dir=model_dir))
     app.extensions["spamcheck"] = Service(CardWithoutKind(), None)
     response = app.test_client().get("/v1/model", headers={"X-Request-ID": "r-card"})
     assert response.status_code == 500

@@ -11,7 +11,7 @@ import tritonclient.http as triton
 from tritonclient.utils import InferenceServerException
 
 from service import HAM, SPAM, call
-from spamcheck.serving.limits import LIMITS
+from spamcheck.serving.settings import Settings
 from spamcheck.tooling.localserver import Gunicorn
 
 
@@ -111,5 +111,6 @@ def test_readiness_without_a_model_is_503_with_a_reason(tmp_path):
 
 
 def test_same_limits_as_v1(gunicorn):
-    body = {"inputs": [{**GOOD, "data": ["a"] * (LIMITS.max_messages + 1), "shape": [LIMITS.max_messages + 1]}]}
+    too_many = Settings().max_messages + 1  # the server's limit: the default
+    body = {"inputs": [{**GOOD, "data": ["a"] * too_many, "shape": [too_many]}]}
     assert call(gunicorn.url + INFER, json.dumps(body).encode())[0] == 422

@@ -12,11 +12,12 @@ import pytest
 from app.app import create_app
 from service import HAM, SPAM
 from spamcheck.serving import schemas
+from spamcheck.serving.settings import Settings
 
 
 @pytest.fixture(scope="module")
 def app(model_dir):
-    return create_app(model_dir)
+    return create_app(Settings(model_dir=model_dir))
 
 
 @pytest.fixture(scope="module")
@@ -58,9 +59,12 @@ def test_responses_fit_their_schemas(app, document):
     jsonschema.validate(client.get("/predict", query_string={"text": [HAM, SPAM]}).get_data(as_text=True), plain)
 
 
+DEFAULT_MODELS = schemas.request_models(Settings().max_messages, Settings().max_message_chars)
+
+
 @pytest.mark.parametrize(
     "model, mode",
-    [(schemas.PredictRequest, "validation"), (schemas.InferRequest, "validation")]
+    [(model, "validation") for model in (DEFAULT_MODELS.PredictRequest, DEFAULT_MODELS.InferRequest)]
     + [(model, "serialization") for model in (schemas.Predictions, schemas.InferResponse, schemas.Error)],
 )
 def test_the_json_bodies_are_described_by_their_models(document, model, mode):

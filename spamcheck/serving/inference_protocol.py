@@ -10,7 +10,7 @@ extension is refused with a clear error. Every error is ``{"error": "..."}`` (th
 from __future__ import annotations
 
 from spamcheck import __version__
-from spamcheck.serving.schemas import InferRequest, InferResponse, example_of
+from spamcheck.serving.schemas import INFER_EXAMPLE, InferResponse, example_text
 from spamcheck.serving.validation import InputError, parse_json, validated
 
 MODEL_NAME = "spamcheck"
@@ -19,7 +19,7 @@ OUTPUTS = {
     "label": {"name": "label", "datatype": "INT64", "shape": [-1]},
     "spam_probability": {"name": "spam_probability", "datatype": "FP64", "shape": [-1]},
 }
-EXAMPLE = example_of(InferRequest)
+EXAMPLE = example_text(INFER_EXAMPLE)
 BINARY_HEADER = "Inference-Header-Content-Length"
 
 
@@ -45,8 +45,8 @@ def check_model(name: str, version: str | None, served_version: str | None) -> N
         raise InputError(404, f"model {MODEL_NAME!r} has no version {version!r}; it serves {served_version!r}")
 
 
-def parse_infer_request(body: bytes, headers) -> InferRequest:
-    """The inference request in ``body``, checked by its model, or an InputError.
+def parse_infer_request(body: bytes, headers, model):
+    """The inference request in ``body``, checked by ``model`` (the app's InferRequest), or an InputError.
 
     The body is read as JSON whatever the Content-Type says: tritonclient sends none.
     """
@@ -56,10 +56,10 @@ def parse_infer_request(body: bytes, headers) -> InferRequest:
             f"binary tensor data ({BINARY_HEADER}) is not supported: send the whole request "
             "as JSON (tritonclient: set_data_from_numpy(..., binary_data=False))",
         )
-    return validated(InferRequest.model_validate, parse_json(body, EXAMPLE), EXAMPLE)
+    return validated(model.model_validate, parse_json(body, EXAMPLE), EXAMPLE)
 
 
-def infer_response(version: str, request: InferRequest, labels, probabilities) -> dict:
+def infer_response(version: str, request, labels, probabilities) -> dict:
     """The answer: the requested outputs (all, if the request names none), and the request's id."""
     values = {"label": [int(label) for label in labels], "spam_probability": [float(p) for p in probabilities]}
     outputs = [output.name for output in request.outputs] if request.outputs is not None else list(OUTPUTS)

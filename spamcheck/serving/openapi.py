@@ -5,17 +5,18 @@ hand here: the article's /predict (query and form fields) and the plain-text rou
 
 Why spectree: it decorates plain Flask views on a Blueprint (flask-openapi3 and APIFlask replace
 Flask's classes), writes OpenAPI 3.1 from pydantic 2 models, and its hooks keep this API's errors.
+
+Each app has its own :class:`Api`: its settings, the request models with its limits, and a SpecTree
+that checks them and writes its document. The blueprints are made with it (app/app.py).
 """
 
 from __future__ import annotations
 
-from functools import cache
-
 from spectree import Response, SpecTree
 
 from spamcheck import __version__
-from spamcheck.serving.limits import GET_MAX_MESSAGE_CHARS, GET_MAX_MESSAGES, LIMITS
-from spamcheck.serving.schemas import ArticleText, Error
+from spamcheck.serving.schemas import Error, request_models
+from spamcheck.serving.settings import Settings
 
 
 def _answer_fits(request, response, error, instance, model_adapter):
@@ -25,17 +26,6 @@ def _answer_fits(request, response, error, instance, model_adapter):
         raise RuntimeError(f"the answer to {request.method} {request.path} does not fit its model: {error}")
 
 
-spec = SpecTree(
-    "flask",
-    after=_answer_fits,
-    title="spamcheck",
-    version=__version__,
-    description="SMS spam filter: the article's API and a JSON API.",
-    validation_error_model=Error,  # what a 422 answers, as every error: {"error": "..."}
-    naming_strategy=lambda model: model.__name__,
-    nested_naming_strategy=lambda _parent, child: child,
-    annotations=False,  # the views take no model arguments: /v1/predict reads request.context
-)
 REASONS = {
     400: "Bad input (the error says what was wrong)",
     404: "No such model or version",
@@ -51,21 +41,6 @@ PATH_PARAMETERS = {
 }
 
 
-def answers(model, *errors: int) -> Response:
-    """What a view answers: ``model`` on 200, an Error with each status of ``errors``."""
-    return Response(HTTP_200=model, **{f"HTTP_{code}": (Error, REASONS[code]) for code in errors})
-
-
-def returns(model, *errors: int):
-    """``spec.validate`` for a view that reads no body: it answers ``model`` or an Error. (spectree lists
-    its validation-error status on every view; here it is one already listed: no 422 that cannot come.)"""
-    return spec.validate(
-        resp=answers(model, *errors),
-        validation_error_status=(errors or (200,))[0],
-        path_parameter_descriptions=PATH_PARAMETERS,
-    )
-
-
 def _errors(*codes: int) -> dict:
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     return {str(code): {"description": REASONS[code], "content": error} for code in codes}
@@ -75,11 +50,11 @@ def _text(description: str, schema: dict | None = None) -> dict:
     return {"description": description, "content": {"text/plain": {"schema": schema or {"type": "string"}}}}
 
 
-def _by_hand() -> dict:
+def _by_hand(settings: Settings, models) -> dict:
     """The operations spectree cannot describe: plain-text answers, query and form fields."""
     labels = _text("One 0 (ham) or 1 (spam) per message, comma-separated, in order", {"pattern": "^[01](,[01])*$"})
     # A form field has no type: whatever is sent arrives as text. One `text` field or several.
-    field = {"type": ["string", "number", "integer", "boolean"], "maxLength": LIMITS.max_message_chars}
+    field = {"type": ["string", "number", "integer", "boolean"], "maxLength": settings.max_message_chars}
     form = {
         "type": "object",
         "required": ["text"],
@@ -89,11 +64,11 @@ def _by_hand() -> dict:
                 "type": [*field["type"], "array"],
                 "items": field,
                 "minItems": 1,
-                "maxItems": LIMITS.max_messages,
+                "maxItems": settings.max_messages,
             }
         },
     }
-    single = {**ArticleText.model_json_schema(), "not": {"required": ["texts"]}}  # with "texts", "texts" counts
+    single = {**models.ArticleText.model_json_schema(), "not": {"required": ["texts"]}}  # with "texts", "texts" counts
     query = {  # every message of the collection, up to 4; more or longer messages: POST
         "name": "text",
         "in": "query",
@@ -102,8 +77,8 @@ def _by_hand() -> dict:
         "schema": {
             "type": "array",
             "minItems": 1,
-            "maxItems": GET_MAX_MESSAGES,
-            "items": {"type": "string", "maxLength": GET_MAX_MESSAGE_CHARS},
+            "maxItems": settings.get_max_messages,
+            "items": {"type": "string", "maxLength": settings.get_max_message_chars},
         },
     }
     return {
@@ -137,8 +112,44 @@ def _by_hand() -> dict:
     }
 
 
-@cache  # once per process, from the first app that asks: every app has the same routes
-def document() -> dict:
-    """spectree's document of the service's routes, with the hand-written operations added."""
-    generated = spec.spec
-    return {**generated, "paths": {**generated["paths"], **_by_hand()}}
+class Api:
+    """What one app's routes check and document, built from its settings: the request models with
+    its limits, and the SpecTree that validates them and writes its document."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.models = request_models(settings.max_messages, settings.max_message_chars)
+        self.spec = SpecTree(
+            "flask",
+            after=_answer_fits,
+            title="spamcheck",
+            version=__version__,
+            description="SMS spam filter: the article's API and a JSON API.",
+            validation_error_model=Error,  # what a 422 answers, as every error: {"error": "..."}
+            naming_strategy=lambda model: model.__name__,
+            nested_naming_strategy=lambda _parent, child: child,
+            annotations=False,  # the views take no model arguments: /v1/predict reads request.context
+        )
+        self._document = None
+
+    def returns(self, model, *errors: int):
+        """``spec.validate`` for a view that reads no body: it answers ``model`` or an Error. (spectree lists
+        its validation-error status on every view; here it is one already listed: no 422 that cannot come.)"""
+        return self.spec.validate(
+            resp=answers(model, *errors),
+            validation_error_status=(errors or (200,))[0],
+            path_parameter_descriptions=PATH_PARAMETERS,
+        )
+
+    def document(self) -> dict:
+        """spectree's document of the app's routes, with the hand-written operations added; made once,
+        inside a request (spectree reads the routes of flask.current_app)."""
+        if self._document is None:
+            generated = self.spec.spec
+            self._document = {**generated, "paths": {**generated["paths"], **_by_hand(self.settings, self.models)}}
+        return self._document
+
+
+def answers(model, *errors: int) -> Response:
+    """What a view answers: ``model`` on 200, an Error with each status of ``errors``."""
+    return Response(HTTP_200=model, **{f"HTTP_{code}": (Error, REASONS[code]) for code in errors})

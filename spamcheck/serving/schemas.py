@@ -2,43 +2,32 @@
 (spamcheck.serving.validation) and of the OpenAPI document (spamcheck.serving.openapi).
 
 Requests are strict: a JSON value must already have the right type (no "1" for 1, no 1 for "1").
-Each request model carries one example; error messages quote it.
+Each request model carries one example; error messages quote it. The request models state the
+limits, which each app has its own of: :func:`request_models` builds them for given limits.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from functools import cache
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, TypeAdapter, model_validator
 
-from spamcheck.serving.limits import LIMITS
-
-Message = Annotated[StrictStr, Field(max_length=LIMITS.max_message_chars)]
-Messages = Annotated[list[Message], Field(min_length=1, max_length=LIMITS.max_messages)]
+# Each request model's example (error messages quote them)
+PREDICT_EXAMPLE = {"texts": ["first message", "second message"]}
+ARTICLE_EXAMPLE = {"text": "see you at 7"}
+INFER_EXAMPLE = {"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": ["see you at 7"]}]}
 
 
 def strict(example: dict) -> ConfigDict:
     return ConfigDict(strict=True, json_schema_extra={"examples": [example]})
 
 
-def example_of(model: type[BaseModel]) -> str:
-    """The model's example, as JSON text for error messages."""
-    return json.dumps(model.model_config["json_schema_extra"]["examples"][0])
-
-
-class PredictRequest(BaseModel):
-    """Messages to classify."""
-
-    model_config = strict({"texts": ["first message", "second message"]})
-    texts: Messages
-
-
-class ArticleText(BaseModel):
-    """One message, as the article's /predict also takes it in JSON."""
-
-    model_config = strict({"text": "see you at 7"})
-    text: Message
+def example_text(example: dict) -> str:
+    """An example, as JSON text for error messages."""
+    return json.dumps(example)
 
 
 class Prediction(BaseModel):
@@ -91,39 +80,10 @@ class OpenAPIDocument(BaseModel):
 OutputName = Literal["label", "spam_probability"]
 
 
-class InputTensor(BaseModel):
-    model_config = ConfigDict(strict=True)
-    name: Literal["text"]
-    datatype: Literal["BYTES"]
-    shape: list[StrictInt] = Field(min_length=1, max_length=1, description="[N]: the number of messages in data")
-    data: Messages
-    parameters: dict | None = None
-
-    @model_validator(mode="after")
-    def shape_fits_data(self):
-        if self.shape != [len(self.data)]:
-            raise ValueError(f"shape must be [{len(self.data)}] for {len(self.data)} messages, got {self.shape}")
-        return self
-
-
 class RequestedOutput(BaseModel):
     model_config = ConfigDict(strict=True)
     name: OutputName
     parameters: dict | None = None
-
-
-class InferRequest(BaseModel):
-    """Inference: text (BYTES, shape [N]) in."""
-
-    model_config = strict({"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": ["see you at 7"]}]})
-    id: str | None = None
-    parameters: dict | None = None
-    inputs: list[InputTensor] = Field(min_length=1, max_length=1)
-    outputs: list[RequestedOutput] | None = None
-
-    @property
-    def texts(self) -> list[str]:
-        return self.inputs[0].data
 
 
 class TensorMetadata(BaseModel):
@@ -172,3 +132,61 @@ class ServerReady(BaseModel):
 class ModelReady(BaseModel):
     name: str
     ready: bool
+
+
+@dataclass(frozen=True)
+class RequestModels:
+    """The request models for one set of limits, and the check of a plain list of messages."""
+
+    PredictRequest: type[BaseModel]
+    ArticleText: type[BaseModel]
+    InferRequest: type[BaseModel]
+    messages: TypeAdapter  # a list of messages, as the article's form fields carry them
+
+
+@cache  # the same limits, the same classes: one app's document names each model once
+def request_models(max_messages: int, max_message_chars: int) -> RequestModels:
+    """The request models with these limits on the number and the length of messages."""
+    Message = Annotated[StrictStr, Field(max_length=max_message_chars)]
+    Messages = Annotated[list[Message], Field(min_length=1, max_length=max_messages)]
+
+    class PredictRequest(BaseModel):
+        """Messages to classify."""
+
+        model_config = strict(PREDICT_EXAMPLE)
+        texts: Messages
+
+    class ArticleText(BaseModel):
+        """One message, as the article's /predict also takes it in JSON."""
+
+        model_config = strict(ARTICLE_EXAMPLE)
+        text: Message
+
+    class InputTensor(BaseModel):
+        model_config = ConfigDict(strict=True)
+        name: Literal["text"]
+        datatype: Literal["BYTES"]
+        shape: list[StrictInt] = Field(min_length=1, max_length=1, description="[N]: the number of messages in data")
+        data: Messages
+        parameters: dict | None = None
+
+        @model_validator(mode="after")
+        def shape_fits_data(self):
+            if self.shape != [len(self.data)]:
+                raise ValueError(f"shape must be [{len(self.data)}] for {len(self.data)} messages, got {self.shape}")
+            return self
+
+    class InferRequest(BaseModel):
+        """Inference: text (BYTES, shape [N]) in."""
+
+        model_config = strict(INFER_EXAMPLE)
+        id: str | None = None
+        parameters: dict | None = None
+        inputs: list[InputTensor] = Field(min_length=1, max_length=1)
+        outputs: list[RequestedOutput] | None = None
+
+        @property
+        def texts(self) -> list[str]:
+            return self.inputs[0].data
+
+    return RequestModels(PredictRequest, ArticleText, InferRequest, TypeAdapter(Messages))

@@ -12,19 +12,18 @@ import json
 from urllib.parse import parse_qsl
 
 from flask.json.provider import DefaultJSONProvider
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
-from spamcheck.serving.limits import GET_MAX_MESSAGE_CHARS, GET_MAX_MESSAGES, MAX_REQUEST_TARGET_BYTES
-from spamcheck.serving.schemas import ArticleText, Messages, PredictRequest, example_of
+from spamcheck.serving.schemas import ARTICLE_EXAMPLE, PREDICT_EXAMPLE, RequestModels, example_text
+from spamcheck.serving.settings import MAX_REQUEST_TARGET_BYTES, Settings
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-JSON_EXAMPLE = example_of(PredictRequest)
+JSON_EXAMPLE = example_text(PREDICT_EXAMPLE)
 # What pydantic expected, in JSON's words.
 EXPECTED = {"string": "a string", "list": "an array", "dict": "an object", "model": "an object", "int": "an integer"}
 # The fields that carry messages: too many messages, or one too long, is a 422 (the body itself
 # was fine; 413 is for a body over its limit).
 MESSAGE_FIELDS = {"texts", "text", "data"}
-MESSAGES = TypeAdapter(Messages)
 
 
 class InputError(Exception):
@@ -121,14 +120,18 @@ class JSONProvider(DefaultJSONProvider):
             raise ValueError("the JSON is nested too deeply") from None
 
 
-def json_errors(request, response, error, instance, model_adapter):
+def json_errors_for(models: RequestModels):
     """spectree's ``before`` hook on /v1/predict: instead of its own 422, this API's error.
 
     spectree reads the body with Flask's ``get_json(silent=True)``, which takes a body that is
     not JSON (or not an object) for ``{}``: read it again to say what was really wrong."""
-    if error is not None or not request.is_json:
-        validated(PredictRequest.model_validate, json_body(request))
-        raise InputError(400, f"the request does not fit its schema (see /openapi.json): {error}")
+
+    def json_errors(request, response, error, instance, model_adapter):
+        if error is not None or not request.is_json:
+            validated(models.PredictRequest.model_validate, json_body(request))
+            raise InputError(400, f"the request does not fit its schema (see /openapi.json): {error}")
+
+    return json_errors
 
 
 def query_values(request, name: str) -> list[str]:
@@ -151,8 +154,8 @@ def check_request_target(request) -> None:
         )
 
 
-def texts_from_article_request(request) -> list[str]:
-    """The article's /predict: ?text=a&text=b, form fields ``text``, or JSON."""
+def texts_from_article_request(request, models: RequestModels, settings: Settings) -> list[str]:
+    """The article's /predict: ?text=a&text=b, form fields ``text``, or JSON, within the app's limits."""
     if request.method == "GET":
         texts = query_values(request, "text")
         if not texts:
@@ -161,24 +164,24 @@ def texts_from_article_request(request) -> list[str]:
                 "no message: add one or more ?text=... query parameters, e.g. /predict?text=Are+we+still+on+for+lunch",
             )
         longest = max(map(len, texts))
-        if len(texts) > GET_MAX_MESSAGES or longest > GET_MAX_MESSAGE_CHARS:
+        if len(texts) > settings.get_max_messages or longest > settings.get_max_message_chars:
             raise InputError(
                 422,
                 f"{len(texts)} message(s), the longest {longest:,} characters: GET /predict takes at most "
-                f"{GET_MAX_MESSAGES} messages of at most {GET_MAX_MESSAGE_CHARS:,} characters; "
+                f"{settings.get_max_messages} messages of at most {settings.get_max_message_chars:,} characters; "
                 "POST more or longer ones as form fields named text, e.g. curl -d text=... /predict",
             )
         return texts
     if request.is_json:
         payload = json_body(request)
         if isinstance(payload, dict) and "texts" not in payload and "text" in payload:
-            return [validated(ArticleText.model_validate, payload, example_of(ArticleText)).text]
-        return validated(PredictRequest.model_validate, payload).texts
+            return [validated(models.ArticleText.model_validate, payload, example_text(ARTICLE_EXAMPLE)).text]
+        return validated(models.PredictRequest.model_validate, payload).texts
     if request.mimetype in FORM_TYPES:
         texts = request.form.getlist("text")
         if not texts:
             raise InputError(400, "no message: send one or more form fields named text")
-        return validated(MESSAGES.validate_python, texts, "text=first+message&text=second+message", "text")
+        return validated(models.messages.validate_python, texts, "text=first+message&text=second+message", "text")
     if not request.mimetype and not request.get_data(cache=True):
         raise InputError(400, f"no message: POST form fields named text, or JSON {JSON_EXAMPLE}")
     raise InputError(
