@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import socket
 
@@ -108,10 +109,21 @@ def test_request_id_is_returned_and_sane_ones_are_kept(client):
     assert re.fullmatch(r"[0-9a-f]{32}", replaced), replaced  # a fresh id, not the unsafe one
 
 
-def test_request_log_line(client, caplog):
-    client.get("/predict", query_string={"text": HAM}, headers={"X-Request-ID": "log-check-1"})
-    line = [r.getMessage() for r in caplog.records if "log-check-1" in r.getMessage()][0]
-    assert "GET /predict 200 " in line and "ms id=log-check-1" in line
+@pytest.mark.parametrize("level, logged", [("INFO", True), ("WARNING", False)])
+def test_request_log_line(model_dir, caplog, level, logged):
+    """One line per request at INFO; LOG_LEVEL=WARNING turns them off (create_app's dictConfig)."""
+    client = create_app(Settings(model_dir=model_dir, log_level=level)).test_client()
+    access = logging.getLogger("spamcheck.access")  # it does not propagate: listen to it directly
+    access.addHandler(caplog.handler)
+    try:
+        client.get("/predict", query_string={"text": HAM}, headers={"X-Request-ID": "log-check-1"})
+    finally:
+        access.removeHandler(caplog.handler)
+    lines = [r.getMessage() for r in caplog.records if "log-check-1" in r.getMessage()]
+    if logged:
+        assert len(lines) == 1 and "GET /predict 200 " in lines[0] and "ms id=log-check-1" in lines[0]
+    else:
+        assert lines == []
 
 
 def documented_path(document, path):
@@ -181,7 +193,6 @@ def test_an_app_enforces_and_documents_its_own_limits(model_dir):
 def test_without_settings_the_app_reads_the_environment(model_dir, monkeypatch):
     monkeypatch.setenv("MODEL_DIR", str(model_dir))
     monkeypatch.setenv("MAX_MESSAGES", "2")
-    monkeypatch.setenv("LOG_LEVEL", "warning")  # gunicorn's spelling of the same variable
     client = create_app().test_client()
     assert client.post("/v1/predict", json={"texts": ["a", "b", "c"]}).status_code == 422
     assert client.get("/readyz").status_code == 200
@@ -194,6 +205,11 @@ def test_a_bad_setting_names_the_variable(monkeypatch):
     monkeypatch.setenv("MAX_MESSAGE_CHARS", "lots")
     with pytest.raises(ValueError, match=r"MAX_MESSAGE_CHARS='lots': input should be a valid integer"):
         create_app()
+
+
+def test_log_level_takes_gunicorns_spelling(monkeypatch):
+    monkeypatch.setenv("LOG_LEVEL", "warning")  # gunicorn reads the same variable, in small letters
+    assert Settings.from_environment().log_level == "WARNING"
 
 
 def test_without_a_model_the_service_starts_but_is_not_ready(tmp_path):

@@ -104,6 +104,7 @@ def test_the_pins_say_which_tool_compiled_them(lock):
     ], header
 
 
+@pytest.mark.index
 def test_the_pins_are_fresh(tmp_path, missing_tool):
     """`make lock` run again on a copy changes nothing (uv keeps the pinned versions pyproject.toml allows)."""
     (tmp_path / "app").mkdir()

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import nbformat
 import pytest
+from nbconvert import PythonExporter
 
 from service import ROOT
 
@@ -19,29 +17,14 @@ EXPORTS = {
 
 
 @pytest.mark.parametrize("name", EXPORTS)
-def test_exported_file_is_in_sync_with_the_notebook(name, tmp_path):
+def test_exported_file_is_in_sync_with_the_notebook(name):
+    """What `make export-app`'s `jupyter nbconvert --to python --no-prompt --template-file ...` writes,
+    by the same exporter in this process (no second Python to start)."""
     template, _ = EXPORTS[name]
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "jupyter",
-            "nbconvert",
-            str(NOTEBOOK),
-            "--to",
-            "python",
-            "--no-prompt",
-            "--template-file",
-            str(ROOT / "app" / template),
-            "--output-dir",
-            str(tmp_path),
-            "--output",
-            "app",
-        ],
-        check=True,
-        capture_output=True,
+    exporter = PythonExporter(
+        template_file=str(ROOT / "app" / template), exclude_input_prompt=True, exclude_output_prompt=True
     )
-    generated = (tmp_path / "app.py").read_text()
+    generated, _ = exporter.from_filename(str(NOTEBOOK))
     assert generated == (ROOT / "app" / name).read_text(), (
         f"app/{name} is stale or was edited by hand: run `make export-app`"
     )

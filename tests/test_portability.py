@@ -58,7 +58,7 @@ def same_answers(there: dict, here: dict) -> None:
     assert here["labels"][:2] == [0, 1]  # the ham and the spam
 
 
-def test_trained_here_served_by_the_other_python(model_dir, other_python, record_property):
+def test_trained_here_served_by_the_other_python(other_python, model_dir, record_property):  # no Python, no model
     there = run_helper(other_python, "predict", str(model_dir))
     same_answers(there, portable_predict.answers(str(model_dir)))
     record_property(
