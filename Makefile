@@ -98,8 +98,13 @@ outputs: $(STAMP) ## re-execute notebooks in place to refresh their stored outpu
 		$(abspath $(BIN))/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=1800 $$nb && \
 		$(abspath $(BIN))/jupyter nbconvert --to notebook --inplace --coalesce-streams $$nb || exit 1; done
 
-bench: $(STAMP) models/model_card.json ## measure throughput and latency of a real gunicorn server
+# With a container engine, also the image's size and its time to ready (scripts/container_start.py);
+# BASELINE_IMAGE=name adds an image built from earlier code, measured in the same run.
+bench: $(STAMP) models/model_card.json ## measure throughput, latency and memory of a real gunicorn server; the image's start and size
 	$(BIN)/python scripts/bench.py
+	@if [ -n "$(ENGINE)" ]; then \
+		$(MAKE) --no-print-directory image >/dev/null && $(BIN)/python scripts/container_start.py $(BASELINE_IMAGE) $(IMAGE); \
+	else echo "container start and image size: SKIPPED, NO CONTAINER ENGINE (docker or podman answers)"; fi
 
 drill: $(STAMP) models/model_card.json image ## fault drills at full length (fuzz, killed worker, graceful stop, tampered model, soak): a table
 	$(BIN)/python -m drills

@@ -59,6 +59,13 @@ else:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="spamcheck-metrics-", dir=worker_tmp_dir)
 
 
+# The fast path's machine code, compiled when the image was built (docker/Dockerfile): copied into
+# numba's writable cache before the app is loaded, so numba finds it there instead of compiling.
+if os.environ.get("NUMBA_PREBUILT_CACHE") and os.environ.get("NUMBA_CACHE_DIR"):
+    if os.path.isdir(os.environ["NUMBA_PREBUILT_CACHE"]):
+        shutil.copytree(os.environ["NUMBA_PREBUILT_CACHE"], os.environ["NUMBA_CACHE_DIR"], dirs_exist_ok=True)
+
+
 def child_exit(server, worker):
     """A worker died or was recycled: its live gauges (in-flight requests) no longer count."""
     from prometheus_client import multiprocess

@@ -7,6 +7,7 @@ so that they fail instead.
 from __future__ import annotations
 
 import json
+import re
 import urllib.parse
 import urllib.request
 
@@ -102,8 +103,16 @@ def test_the_service_does_not_run_as_root(container):
 
 
 def test_works_with_a_read_only_root_filesystem(engine, image):
-    locked = Container(engine, image[0], "--read-only", "--tmpfs", "/tmp", name_prefix="spamcheck-test")
+    # NUMBA_DEBUG_CACHE: numba says in the log whether it loaded the fast path's code or compiled it
+    locked = Container(
+        engine, image[0], "--read-only", "--tmpfs", "/tmp", "-e", "NUMBA_DEBUG_CACHE=1", name_prefix="spamcheck-test"
+    )
     try:
+        # a new container, /tmp empty: the machine code compiled at build is loaded, not compiled again
+        logs = locked.logs()
+        for kernel in ("one_probability", "probabilities"):
+            assert re.search(rf"\[cache\] data loaded from '/tmp/numba-cache/.*\.{kernel}-", logs), kernel
+        assert "[cache] data saved to" not in logs
         assert call(locked.url + "/predict?" + urllib.parse.urlencode({"text": SPAM}))[::2] == (200, b"1")
         # the metrics of both workers live in memory-backed /tmp: they work on a read-only root too
         status, _, metrics = call(locked.url + "/metrics")

@@ -4,6 +4,7 @@ podman): the one helper the tests and the drills start containers with."""
 from __future__ import annotations
 
 import subprocess
+import time
 import uuid
 
 from spamcheck.tooling.localserver import free_port, wait_until_up
@@ -16,13 +17,15 @@ class Container:
     removed, and the error carries the end of its log.
     """
 
-    def __init__(self, engine: str, image: str, *options: str, ready_path="/readyz", name_prefix="spamcheck"):
+    def __init__(self, engine: str, image: str, *options: str, ready_path="/readyz", name_prefix="spamcheck", poll=0.2):
         self.engine, self.image = engine, image
         self.name, self.port = f"{name_prefix}-{uuid.uuid4().hex[:8]}", free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        started = time.monotonic()
         self.command("run", "-d", "--name", self.name, "-p", f"127.0.0.1:{self.port}:5000", *options, image)
         try:
-            wait_until_up(self.url + ready_path, seconds=90)
+            wait_until_up(self.url + ready_path, seconds=90, every=poll)
+            self.seconds_to_ready = time.monotonic() - started  # from `run` to the first answer
         except Exception as exc:
             logs = self.logs()
             self.remove()

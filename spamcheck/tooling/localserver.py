@@ -36,8 +36,9 @@ def until(condition, seconds: float, every: float = 0.2) -> None:
         raise TimeoutError(f"not met within {seconds} s") from None
 
 
-def wait_until_up(url: str, seconds: float = 60, process=None) -> None:
-    """Until ``url`` answers 2xx or 3xx; a server ``process`` that exits first is an error at once."""
+def wait_until_up(url: str, seconds: float = 60, process=None, every: float = 0.2) -> None:
+    """Until ``url`` answers 2xx or 3xx (asked every ``every`` seconds); a server ``process`` that
+    exits first is an error at once."""
 
     def answers() -> None:
         if process is not None and process.poll() is not None:
@@ -46,7 +47,7 @@ def wait_until_up(url: str, seconds: float = 60, process=None) -> None:
 
     retrying = tenacity.Retrying(
         stop=tenacity.stop_after_delay(seconds),
-        wait=tenacity.wait_fixed(0.2),
+        wait=tenacity.wait_fixed(every),
         retry=tenacity.retry_if_exception_type(OSError),  # URLError and ConnectionError are OSErrors
         reraise=True,
     )
