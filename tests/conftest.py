@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import fcntl
-import shutil
 import subprocess
+import sys
 import time
+import uuid
+from pathlib import Path
 
 import pytest
 
@@ -14,8 +16,9 @@ from spamcheck.paths import ROOT
 from spamcheck.serving import artifacts
 from spamcheck.tooling.engines import container_engine
 from spamcheck.tooling.localserver import Gunicorn
-from spamcheck.training import data, models
-from spamcheck.training.export import export_model
+from spamcheck.training import data
+
+TRAINER = pytest.StashKey[subprocess.Popen]()
 
 
 @pytest.fixture(scope="session")
@@ -31,35 +34,42 @@ def messages(data_file):
     return data.parse(data_file)
 
 
-@pytest.fixture(scope="session")
-def model_dir(messages, testrun_uid):
-    """The default model trained on every message and exported as the notebook does.
+def run_id(config) -> str:
+    """This pytest run's id: xdist's, which its controller gives to every test process."""
+    if hasattr(config, "workerinput"):
+        return config.workerinput["testrunuid"]
+    if getattr(config.option, "testrunuid", None) is None:  # without xdist, or before it chose one
+        config.option.testrunuid = uuid.uuid4().hex
+    return config.option.testrunuid
 
-    Trained once per pytest run, under build/ (tests only read it; the tamper tests copy it): the
-    first test process to need it trains it under a lock, the other loads the same files.
-    """
-    runs = ROOT / "build" / "test-run-models"
-    directory = runs / testrun_uid
-    runs.mkdir(parents=True, exist_ok=True)
-    with open(runs / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (directory / artifacts.CARD_FILE).exists():  # written last: its presence means complete
-            for earlier in runs.iterdir():  # earlier runs' models
-                if earlier.is_dir():
-                    shutil.rmtree(earlier)
-            pipeline = models.build(models.DEFAULT_KIND).fit(messages["text"], messages["y"])
-            placeholder = {"accuracy": 0.0}  # metrics are the notebook's job; the files are what matter here
-            export_model(
-                pipeline,
-                models.DEFAULT_KIND,
-                models.DESCRIPTIONS[models.DEFAULT_KIND],
-                {"cv": placeholder},
-                directory,
-                n_messages=len(messages),
-                n_spam=int(messages["y"].sum()),
-                evaluation={},
-            )
-    return directory
+
+def pytest_configure(config):
+    """A whole-suite run (the tests folder, as `make test` and `make test-fast` give it) starts training
+    the default model at once, in a process of its own, while the test processes start and collect."""
+    cached = data.data_dir() / data.DATA_FILENAME
+    whole_suite = any(Path(arg.split("::")[0]).resolve() == ROOT / "tests" for arg in config.args)
+    if hasattr(config, "workerinput") or not whole_suite or not cached.exists():
+        return  # otherwise the model_dir fixture trains it when a test first needs it
+    helper = Path(__file__).with_name("trained_model.py")
+    config.stash[TRAINER] = subprocess.Popen(
+        [sys.executable, str(helper), run_id(config), str(cached)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )  # if it fails, the fixture trains again and shows the error
+
+
+def pytest_unconfigure(config):
+    trainer = config.stash.get(TRAINER, None)
+    if trainer is not None and trainer.poll() is None:  # a run that never needed the model
+        trainer.kill()
+        trainer.wait()
+
+
+@pytest.fixture(scope="session")
+def model_dir(messages, request):
+    """The default model trained on every message and exported as the notebook does, once per run
+    (tests/trained_model.py)."""
+    import trained_model  # scikit-learn: not in pytest's first process, which only starts the others
+
+    return trained_model.ensure(run_id(request.config), messages)
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,10 @@ def small(messages):
 def test_every_candidate_learns_and_its_two_halves_give_its_answers(kind, messages, small):
     """Trained on a sixth of the messages, each candidate beats answering "ham" for everything on
     another sixth, catches most spam, and its saved halves (feature.pkl, model.pkl) answer as it does."""
-    fitted = models.build(kind).fit(small["text"], small["y"])
+    candidate = models.build(kind)
+    if hasattr(candidate, "n_jobs"):  # the same model in this process: the test processes use both cores
+        candidate.n_jobs = 1
+    fitted = candidate.fit(small["text"], small["y"])
     held_out = messages.iloc[3::6]
     predicted = fitted.predict(held_out["text"])
     accuracy = (predicted == held_out["y"]).mean()
