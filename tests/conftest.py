@@ -56,6 +56,13 @@ def pytest_configure(config):
     )  # if it fails, the fixture trains again and shows the error
 
 
+def pytest_collection_modifyitems(config, items):
+    """The tests that need the trained model after those that do not, each group in its (random)
+    order, so that the model trains while the others run. A stable sort on top of pytest-randomly's
+    shuffle: the same seed still gives the same order."""
+    items.sort(key=lambda item: "model_dir" in getattr(item, "fixturenames", ()))
+
+
 def pytest_unconfigure(config):
     trainer = config.stash.get(TRAINER, None)
     if trainer is not None and trainer.poll() is None:  # a run that never needed the model

@@ -133,7 +133,7 @@ VARIANTS = {
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_every_variant_answers_as_scikit_learn_through_the_fast_path_or_scikit_learn(variant, messages):
     settings, served_fast = VARIANTS[variant]
-    train = messages.iloc[::3]
+    train = messages.iloc[::6]  # 929 messages: a vocabulary of thousands of n-grams, trained in a fraction of the time
     pipeline = models.svm_pipeline().set_params(**settings).fit(train["text"], train["y"])
     model = artifacts.SpamModel(
         pipeline.named_steps["features"], pipeline.named_steps["classifier"], {"model_version": variant}
