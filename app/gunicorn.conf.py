@@ -61,9 +61,9 @@ else:
 
 # The fast path's machine code, compiled when the image was built (docker/Dockerfile): copied into
 # numba's writable cache before the app is loaded, so numba finds it there instead of compiling.
-if os.environ.get("NUMBA_PREBUILT_CACHE") and os.environ.get("NUMBA_CACHE_DIR"):
-    if os.path.isdir(os.environ["NUMBA_PREBUILT_CACHE"]):
-        shutil.copytree(os.environ["NUMBA_PREBUILT_CACHE"], os.environ["NUMBA_CACHE_DIR"], dirs_exist_ok=True)
+prebuilt = os.environ.get("NUMBA_PREBUILT_CACHE", "")
+if prebuilt and os.path.isdir(prebuilt) and os.environ.get("NUMBA_CACHE_DIR"):
+    shutil.copytree(prebuilt, os.environ["NUMBA_CACHE_DIR"], dirs_exist_ok=True)
 
 
 def when_ready(server):

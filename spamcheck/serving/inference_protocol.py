@@ -9,8 +9,10 @@ extension is refused with a clear error. Every error is ``{"error": "..."}`` (th
 
 from __future__ import annotations
 
+import json
+
 from spamcheck import __version__
-from spamcheck.serving.schemas import INFER_EXAMPLE, InferResponse, example_text
+from spamcheck.serving.schemas import INFER_EXAMPLE, InferResponse
 from spamcheck.serving.validation import InputError, parse_json, validated
 
 MODEL_NAME = "spamcheck"
@@ -19,7 +21,7 @@ OUTPUTS = {
     "label": {"name": "label", "datatype": "INT64", "shape": [-1]},
     "spam_probability": {"name": "spam_probability", "datatype": "FP64", "shape": [-1]},
 }
-EXAMPLE = example_text(INFER_EXAMPLE)
+EXAMPLE = json.dumps(INFER_EXAMPLE)
 BINARY_HEADER = "Inference-Header-Content-Length"
 
 

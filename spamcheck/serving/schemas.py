@@ -8,7 +8,6 @@ limits, which each app has its own of: :func:`request_models` builds them for gi
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Literal
@@ -23,11 +22,6 @@ INFER_EXAMPLE = {"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", 
 
 def strict(example: dict) -> ConfigDict:
     return ConfigDict(strict=True, json_schema_extra={"examples": [example]})
-
-
-def example_text(example: dict) -> str:
-    """An example, as JSON text for error messages."""
-    return json.dumps(example)
 
 
 class Prediction(BaseModel):

@@ -14,11 +14,12 @@ from urllib.parse import parse_qsl
 from flask.json.provider import DefaultJSONProvider
 from pydantic import ValidationError
 
-from spamcheck.serving.schemas import ARTICLE_EXAMPLE, PREDICT_EXAMPLE, RequestModels, example_text
+from spamcheck.serving.schemas import ARTICLE_EXAMPLE, PREDICT_EXAMPLE, RequestModels
 from spamcheck.serving.settings import MAX_REQUEST_TARGET_BYTES, Settings
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-JSON_EXAMPLE = example_text(PREDICT_EXAMPLE)
+JSON_EXAMPLE = json.dumps(PREDICT_EXAMPLE)  # the examples as error messages quote them
+ARTICLE_JSON_EXAMPLE = json.dumps(ARTICLE_EXAMPLE)
 # What pydantic expected, in JSON's words.
 EXPECTED = {"string": "a string", "list": "an array", "dict": "an object", "model": "an object", "int": "an integer"}
 # The fields that carry messages: too many messages, or one too long, is a 422 (the body itself
@@ -175,7 +176,7 @@ def texts_from_article_request(request, models: RequestModels, settings: Setting
     if request.is_json:
         payload = json_body(request)
         if isinstance(payload, dict) and "texts" not in payload and "text" in payload:
-            return [validated(models.ArticleText.model_validate, payload, example_text(ARTICLE_EXAMPLE)).text]
+            return [validated(models.ArticleText.model_validate, payload, ARTICLE_JSON_EXAMPLE).text]
         return validated(models.PredictRequest.model_validate, payload).texts
     if request.mimetype in FORM_TYPES:
         texts = request.form.getlist("text")
