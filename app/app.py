@@ -141,7 +141,7 @@ def operations_blueprint(api: Api) -> Blueprint:
         model = service().model
         if model is None:
             return jsonify(error=service().problem), 503
-        return jsonify(status="ready", model_version=model.version, host=HOST_NAME, predictor=model.predictor)
+        return jsonify(status="ready", model_version=model.version, host=HOST_NAME)
 
     @routes.get("/openapi.json")
     @api.returns(schemas.OpenAPIDocument)
@@ -253,13 +253,14 @@ def errors_blueprint() -> Blueprint:
 # %% notebooks/03_flask_app.ipynb, cell 32
 
 def logging_config(level: str) -> dict:
-    """The request log: one line per request on stderr (level WARNING turns it off)."""
+    """The service's log on stderr: one line per request (level WARNING turns those off), and its warnings and errors."""
     return {
         "version": 1,
         "disable_existing_loggers": False,  # gunicorn's and the libraries' loggers stay as they are
         "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(message)s"}},
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "line"}},
-        "loggers": {"spamcheck.access": {"handlers": ["stderr"], "level": level, "propagate": False}},
+        # the request log (spamcheck.access) and the service's own messages, such as a refused model
+        "loggers": {"spamcheck": {"handlers": ["stderr"], "level": level, "propagate": False}},
     }
 
 

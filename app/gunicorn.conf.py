@@ -59,13 +59,6 @@ else:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="spamcheck-metrics-", dir=worker_tmp_dir)
 
 
-# The fast path's machine code, compiled when the image was built (docker/Dockerfile): copied into
-# numba's writable cache before the app is loaded, so numba finds it there instead of compiling.
-prebuilt = os.environ.get("NUMBA_PREBUILT_CACHE", "")
-if prebuilt and os.path.isdir(prebuilt) and os.environ.get("NUMBA_CACHE_DIR"):
-    shutil.copytree(prebuilt, os.environ["NUMBA_CACHE_DIR"], dirs_exist_ok=True)
-
-
 def when_ready(server):
     """After the master loaded the app, before it forks the workers: freeze every object it made, so
     that the workers' garbage collector never writes to them and their memory pages stay shared.

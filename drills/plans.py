@@ -13,6 +13,6 @@ QUICK = {  # what tests/test_drills.py runs
     "kill_worker": {"seconds": 3, "connections": 16},
     "graceful_stop": {"before_signal": 1},
     "graceful_stop_container": {"before_signal": 1},
-    "tampered": {"only": ["feature.pkl changed", "card's hash wrong"]},
+    "tampered": {"only": ["model.npz changed", "card's hash wrong"]},
     "soak": {"seconds": 3, "connections": 8, "warmup": 1, "every": 0.5},
 }

@@ -22,15 +22,14 @@ def _flip_byte(path: Path):
 
 def _wrong_card_hash(directory: Path):
     card = json.loads((directory / "model_card.json").read_text())
-    card["artifacts"]["model.pkl"]["sha256"] = "0" * 64
+    card["artifacts"]["model.npz"]["sha256"] = "0" * 64
     (directory / "model_card.json").write_text(json.dumps(card))
 
 
 TAMPERINGS = {  # what is done to a copy of models/, and the file the error must name
-    "model.pkl changed": (lambda d: _flip_byte(d / "model.pkl"), "model.pkl"),
-    "feature.pkl changed": (lambda d: _flip_byte(d / "feature.pkl"), "feature.pkl"),
-    "model.pkl missing": (lambda d: (d / "model.pkl").unlink(), "model.pkl"),
-    "card's hash wrong": (_wrong_card_hash, "model.pkl"),
+    "model.npz changed": (lambda d: _flip_byte(d / "model.npz"), "model.npz"),
+    "model.npz missing": (lambda d: (d / "model.npz").unlink(), "model.npz"),
+    "card's hash wrong": (_wrong_card_hash, "model.npz"),
 }
 READINESS = ("/readyz", "/v2/health/ready")
 PREDICTIONS = (

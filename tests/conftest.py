@@ -81,7 +81,18 @@ def model_dir(messages, request):
 
 @pytest.fixture(scope="session")
 def spam_model(model_dir):
+    """The model as the service loads it: model.npz."""
     return artifacts.load(model_dir)
+
+
+@pytest.fixture(scope="session")
+def pipeline_halves(model_dir):
+    """The same model's scikit-learn halves (feature.pkl, model.pkl): what the service must equal."""
+    import pickle
+
+    return tuple(
+        pickle.loads((model_dir / name).read_bytes()) for name in (artifacts.FEATURE_FILE, artifacts.MODEL_FILE)
+    )
 
 
 @pytest.fixture(scope="session")

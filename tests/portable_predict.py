@@ -31,15 +31,20 @@ MESSAGES = [
 
 
 def answers(model_dir: str) -> dict:
+    import pickle
+
     model = artifacts.load(model_dir)
-    labels, probabilities = model.predict(MESSAGES)  # the fast path, as the service uses it
-    matrix = model.features.transform(MESSAGES)  # and scikit-learn's own answer
+    labels, probabilities = model.predict(MESSAGES)  # model.npz, as the service uses it
+    features, classifier = (
+        pickle.loads((Path(model_dir) / name).read_bytes()) for name in ("feature.pkl", "model.pkl")
+    )
+    matrix = features.transform([text.strip() for text in MESSAGES])  # and scikit-learn's own answer
     return {
         "python": platform.python_version(),
         "labels": [int(x) for x in labels],
         "probabilities": [float(p).hex() for p in probabilities],
-        "sklearn_labels": [int(x) for x in model.classifier.predict(matrix)],
-        "sklearn_probabilities": [float(p).hex() for p in model.classifier.predict_proba(matrix)[:, 1]],
+        "sklearn_labels": [int(x) for x in classifier.predict(matrix)],
+        "sklearn_probabilities": [float(p).hex() for p in classifier.predict_proba(matrix)[:, 1]],
     }
 
 

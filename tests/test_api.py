@@ -91,7 +91,6 @@ def test_health_and_readiness(client, spam_model):
         "status": "ready",
         "model_version": spam_model.version,
         "host": socket.gethostname(),
-        "predictor": "fast path",
     }
 
 

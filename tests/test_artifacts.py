@@ -1,4 +1,5 @@
-"""feature.pkl, model.pkl and model_card.json: load, predict, and refuse what does not match."""
+"""model.npz and model_card.json: load, predict, and refuse what does not match (tests/test_model_file.py:
+what would run code)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,6 @@ from spamcheck.training import models
 
 def test_artifacts_load_and_predict(model_dir):
     model = artifacts.load(model_dir)
-    assert hasattr(model.features, "transform")
-    assert hasattr(model.classifier, "predict") and hasattr(model.classifier, "predict_proba")
     labels, probabilities = model.predict(["Call now to claim your free prize", "see you soon"])
     assert labels == [1, 0]  # plain lists, ready for JSON
     assert len(probabilities) == 2 and all(type(p) is float for p in probabilities)
@@ -29,8 +28,10 @@ def test_card_records_hashes_versions_and_data(model_dir):
     assert card["selected_params"]["threshold"] == card["params"]["classifier__threshold"]
     assert card["selected_params"]["min_df"] == card["params"]["features__chars__min_df"]
     assert card["data_sha256"] == "7d039a24a6083ed9ef0f806ebad56bbb976e3aeb8de05669173bfdc4996c239d"
-    for name in ("feature.pkl", "model.pkl"):
+    for name in ("feature.pkl", "model.pkl", "model.npz"):
         assert card["artifacts"][name]["sha256"] == sha256_bytes((model_dir / name).read_bytes())
+    # the version names the file the service loads
+    assert card["model_version"] == f"{models.DEFAULT_KIND}-{card['artifacts']['model.npz']['sha256'][:12]}"
     assert {"python", "scikit-learn", "numpy", "scipy"} <= card["versions"].keys()
 
 

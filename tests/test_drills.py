@@ -55,6 +55,6 @@ def test_graceful_stop_of_the_container(engine, image, record_property):
 
 @pytest.mark.container
 def test_tampered_model_in_the_image(model_dir, log_dir, engine, image, record_property):
-    report = tampered(model_dir, log_dir, engine, image[0], gunicorn=False, only=["model.pkl changed"])
+    report = tampered(model_dir, log_dir, engine, image[0], gunicorn=False, only=["model.npz changed"])
     assert report.figures["served by"] == engine
     check(report, record_property)

@@ -38,7 +38,7 @@ def lint_imports(where: Path) -> subprocess.CompletedProcess:
 
 def test_the_code_keeps_every_contract():
     done = lint_imports(ROOT)
-    assert done.returncode == 0 and "3 kept, 0 broken" in done.stdout, done.stdout + done.stderr
+    assert done.returncode == 0 and "4 kept, 0 broken" in done.stdout, done.stdout + done.stderr
 
 
 # a change that breaks one contract: (file, line added at its top, the contract lint-imports must name)
@@ -46,10 +46,11 @@ BREAKS = {
     "serving imports training": ("spamcheck/serving/metrics.py", "import spamcheck.training.data", "Layers"),
     "a new module in no layer": ("spamcheck/extras.py", "", "Layers"),
     "a cycle inside a layer": (
-        "spamcheck/serving/fastpath.py",
+        "spamcheck/serving/linear_model.py",
         "import spamcheck.serving.artifacts",
         "No import cycles",
     ),
+    "the service imports scikit-learn": ("spamcheck/serving/kernels.py", "import sklearn", "no training library"),
     "the service imports tooling": ("app/app.py", "import spamcheck.tooling.engines", "The service"),
 }
 

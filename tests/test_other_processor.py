@@ -2,8 +2,8 @@
 
 Another processor (other BLAS kernels, other vector instructions) trains a model with the same
 metrics but other bytes, so another model version: the version is the kind and the start of
-model.pkl's sha256 (docs/configuration.md). This test makes such a model here: the model of
-``models/``, the one the stored outputs were made with, with one coefficient nudged in its last bit
+model.npz's sha256 (docs/configuration.md). This test makes such a model here: the model of
+``models/``, the one the stored outputs were made with, with one weight nudged in its last bit
 and a card that matches it. Then nbval runs every notebook that serves ``MODEL_DIR`` with it.
 Notebook 02 trains its own model (its version cells are checked through the same sanitizer), and
 04-05 put ``models/`` into an image: their version lines are covered by the sanitizer test below.
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import re
 import shutil
 import subprocess
@@ -23,50 +22,27 @@ import numpy as np
 import pytest
 from nbval.plugin import get_sanitize_patterns
 
-from spamcheck.paths import ROOT, sha256_file
-from spamcheck.serving import artifacts
+from spamcheck.paths import ROOT, sha256_bytes
+from spamcheck.serving import artifacts, model_file
 
 SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
 # The notebooks that load the model of MODEL_DIR (06 through the server conftest.py starts for it).
 SERVING_NOTEBOOKS = ["notebooks/03_flask_app.ipynb", "notebooks/06_test_deployment.ipynb"]
 
 
-def first_float_array(obj, seen=None):
-    """The first non-empty float array among a fitted estimator's attributes, depth first."""
-    seen = set() if seen is None else seen
-    if isinstance(obj, np.ndarray):
-        return obj if obj.dtype.kind == "f" and obj.size else None
-    if id(obj) in seen or isinstance(obj, (str, bytes, int, float, type)):
-        return None
-    seen.add(id(obj))
-    children = obj.values() if isinstance(obj, dict) else obj if isinstance(obj, (list, tuple)) else None
-    if children is None:
-        children = vars(obj).values() if hasattr(obj, "__dict__") else ()
-    for child in children:
-        found = first_float_array(child, seen)
-        if found is not None:
-            return found
-    return None
-
-
 def other_processor_model(source, destination):
-    """Copy the model of ``source``, nudge one coefficient of model.pkl by one ulp, and write a card
-    whose hashes and version match the new bytes; return (old version, new version)."""
+    """Copy the model of ``source``, nudge one weight of model.npz by one ulp, and write a card whose
+    hash and version match the new bytes; return (old version, new version)."""
     shutil.copytree(source, destination)
     card = artifacts.read_card(destination)
-    with open(destination / artifacts.MODEL_FILE, "rb") as handle:
-        classifier = pickle.load(handle)
-    coefficients = first_float_array(classifier)
-    assert coefficients is not None, f"no float coefficient in {type(classifier).__name__}"
-    flat = coefficients.reshape(-1)
-    flat[0] = np.nextafter(flat[0], np.inf)
-    with open(destination / artifacts.MODEL_FILE, "wb") as handle:
-        pickle.dump(classifier, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    digest = sha256_file(destination / artifacts.MODEL_FILE)
-    card["artifacts"][artifacts.MODEL_FILE] = {
-        "sha256": digest,
-        "bytes": (destination / artifacts.MODEL_FILE).stat().st_size,
-    }
+    path = destination / artifacts.SERVED_FILE
+    spec, arrays = model_file.parse(path.read_bytes(), str(path))
+    spec.pop("format")
+    arrays["weights"][0, 0] = np.nextafter(arrays["weights"][0, 0], np.inf)
+    blob = model_file.to_bytes(spec, arrays)
+    path.write_bytes(blob)
+    digest = sha256_bytes(blob)
+    card["artifacts"][artifacts.SERVED_FILE] = {"sha256": digest, "bytes": len(blob)}
     old = card["model_version"]
     card["model_version"] = f"{card['kind']}-{digest[:12]}"
     (destination / artifacts.CARD_FILE).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")

@@ -1,7 +1,10 @@
-"""Save and load the article's consumables: ``feature.pkl``, ``model.pkl`` and ``model_card.json``.
+"""Load the production model: ``model.npz``, checked against ``model_card.json``.
 
-Pickles run code when loaded, so :func:`load` checks each file's sha256 against the model card
-before unpickling it: a swapped or damaged file is refused with an error naming it.
+Training writes the article's pickles (``feature.pkl``, ``model.pkl``) and, for the linear models,
+``model.npz``: the same model as numbers and text (``model_file``), whose loading runs no code. The
+service loads ``model.npz`` only. :func:`load` first checks its sha256 against the model card, so a
+swapped or damaged file is refused with an error naming it; a file that holds pickled objects is
+refused even when the card vouches for it, with the names it would have run.
 """
 
 from __future__ import annotations
@@ -9,16 +12,16 @@ from __future__ import annotations
 import json
 import logging
 import os
-import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
 from spamcheck.paths import DEFAULT_MODEL_DIR, sha256_bytes
 
-# Only the standard library at import time (the fast path, with numpy and numba, when a model is
-# loaded): the service image loads this module and should not need pandas or the training tools.
+# Only the standard library at import time (numpy and the model's code when a model is loaded): the
+# service image loads this module and has neither pandas, scikit-learn nor the training tools.
 
-FEATURE_FILE, MODEL_FILE, CARD_FILE = "feature.pkl", "model.pkl", "model_card.json"
+FEATURE_FILE, MODEL_FILE, CARD_FILE = "feature.pkl", "model.pkl", "model_card.json"  # the article's
+SERVED_FILE = "model.npz"  # what the service loads
 
 
 class ArtifactError(RuntimeError):
@@ -39,7 +42,8 @@ def read_card(directory: Path | str | None = None) -> dict:
         raise ArtifactError(f"{path} is not valid JSON ({exc}): run `make train` again.") from exc
 
 
-def _load_verified(path: Path, expected_sha256: str):
+def read_verified(path: Path, expected_sha256: str) -> bytes:
+    """The bytes of ``path``, if their sha256 is the one the model card records."""
     try:
         blob = path.read_bytes()
     except FileNotFoundError:
@@ -50,31 +54,15 @@ def _load_verified(path: Path, expected_sha256: str):
             f"{path} has sha256 {actual}, but the model card expects "
             f"{expected_sha256}: the file was replaced or damaged. Run `make train`."
         )
-    return pickle.loads(blob)  # safe: the bytes are the ones the model card vouches for
+    return blob
 
 
 @dataclass
 class SpamModel:
-    """The loaded feature extractor and classifier, and the card that describes them."""
+    """The loaded model and the card that describes it."""
 
-    features: object
-    classifier: object
+    model: object  # a spamcheck.serving.linear_model.LinearModel
     card: dict
-
-    def __post_init__(self):
-        from spamcheck.serving.fastpath import compile_checked
-
-        # the fast path, if it answers the probes exactly as scikit-learn; otherwise scikit-learn serves
-        self.fast, self.fast_path_problem = compile_checked(self.features, self.classifier)
-        if self.fast_path_problem:
-            logging.getLogger(__name__).warning(
-                "model %s is served by scikit-learn, not the fast path: %s", self.version, self.fast_path_problem
-            )
-
-    @property
-    def predictor(self) -> str:
-        """What answers: "fast path", or "scikit-learn (why the fast path does not)"."""
-        return "fast path" if self.fast is not None else f"scikit-learn ({self.fast_path_problem})"
 
     @property
     def version(self) -> str:
@@ -82,23 +70,31 @@ class SpamModel:
 
     def predict(self, texts: list[str]) -> tuple[list[int], list[float]]:
         """Return (labels as 0/1, spam probabilities) for ``texts``, as plain lists (what JSON needs)."""
-        texts = [text.strip() for text in texts]
-        if self.fast is not None:
-            return self.fast.predict(texts)
-        matrix = self.features.transform(texts)
-        return self.classifier.predict(matrix).tolist(), self.classifier.predict_proba(matrix)[:, 1].tolist()
+        return self.model.predict([text.strip() for text in texts])
 
 
 def load(directory: Path | str | None = None) -> SpamModel:
-    """Load and verify the artifacts in ``directory`` (default: ``MODEL_DIR`` or ``models/``)."""
+    """Load and verify ``model.npz`` in ``directory`` (default: ``MODEL_DIR`` or ``models/``)."""
+    from spamcheck.serving import model_file
+    from spamcheck.serving.linear_model import LinearModel
+
     directory = Path(directory or model_dir())
     card = read_card(directory)
     try:
-        hashes = {name: card["artifacts"][name]["sha256"] for name in (FEATURE_FILE, MODEL_FILE)}
-    except (KeyError, TypeError) as exc:
-        raise ArtifactError(f"{directory / CARD_FILE} lists no sha256 for {exc}: run `make train`.") from exc
-    return SpamModel(
-        _load_verified(directory / FEATURE_FILE, hashes[FEATURE_FILE]),
-        _load_verified(directory / MODEL_FILE, hashes[MODEL_FILE]),
-        card,
-    )
+        expected = card["artifacts"][SERVED_FILE]["sha256"]
+    except (KeyError, TypeError):
+        kind = card.get("kind", "unknown") if isinstance(card, dict) else "unknown"
+        raise ArtifactError(
+            f"{directory / CARD_FILE} lists no {SERVED_FILE}: its {kind!r} model exists only as pickles, and "
+            "the service serves the linear models (svm, svm_selected) from model.npz. Run `make train`."
+        ) from None
+    path = directory / SERVED_FILE
+    blob = read_verified(path, expected)
+    try:
+        model = LinearModel(*model_file.parse(blob, str(path)), source=str(path))
+    except model_file.UntrustedContent as exc:
+        logging.getLogger(__name__).error("refused %s: untrusted types %s", path, ", ".join(exc.imports) or "?")
+        raise ArtifactError(str(exc)) from None
+    except model_file.ModelFileError as exc:
+        raise ArtifactError(str(exc)) from None
+    return SpamModel(model, card)

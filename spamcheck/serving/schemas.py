@@ -50,7 +50,6 @@ class Ready(BaseModel):
     status: Literal["ready"]
     model_version: str
     host: str = Field(description="the server's host name; in a Pod, the Pod's name")
-    predictor: str = Field(description='"fast path", or "scikit-learn (why the fast path does not answer)"')
 
 
 class ModelCard(BaseModel):

@@ -1,6 +1,7 @@
-"""Export a fitted pipeline as the article's consumables: ``feature.pkl``, ``model.pkl`` and a
-model card, ``model_card.json``, that records their sha256 (the serving layer refuses files that do
-not match), the metrics, the data and the library versions."""
+"""Export a fitted pipeline as the article's consumables, ``feature.pkl`` and ``model.pkl``; for the
+linear models, as ``model.npz`` too, the arrays the production service loads (no pickle:
+``linear_export``); and a model card, ``model_card.json``, that records their sha256 (the service
+refuses a file that does not match), the metrics, the data and the library versions."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ import scipy
 import sklearn
 
 from spamcheck.paths import sha256_bytes, write_atomically
-from spamcheck.serving.artifacts import CARD_FILE, FEATURE_FILE, MODEL_FILE
-from spamcheck.training import data, models
+from spamcheck.serving.artifacts import CARD_FILE, FEATURE_FILE, MODEL_FILE, SERVED_FILE
+from spamcheck.training import data, linear_export, models
 
 
 def _plain_params(pipeline) -> dict:
@@ -45,8 +46,8 @@ def write_card(
     selected_params: dict | None = None,
     behaviour: dict | None = None,
 ) -> dict:
-    """Write ``model_card.json`` for the ``feature.pkl`` and ``model.pkl`` already in ``out_dir``
-    (their sha256 is read from the files); return the card.
+    """Write ``model_card.json`` for the ``feature.pkl`` and ``model.pkl`` already in ``out_dir``, and
+    its ``model.npz`` if there is one (their sha256 is read from the files); return the card.
 
     ``metrics`` maps a protocol (``cv``, ``paper``, ``holdout``) to its metric dict; the card stores
     them flat as ``cv_accuracy``, ``paper_mcc`` and so on. ``behaviour`` holds the behaviour tests'
@@ -54,14 +55,16 @@ def write_card(
     """
     out_dir = Path(out_dir)
     hashes = {}
-    for name in (FEATURE_FILE, MODEL_FILE):
+    served = [SERVED_FILE] if (out_dir / SERVED_FILE).exists() else []
+    for name in (FEATURE_FILE, MODEL_FILE, *served):
         try:
             blob = (out_dir / name).read_bytes()
         except FileNotFoundError:
             raise FileNotFoundError(f"{out_dir / name} does not exist: save the pickles before the card") from None
         hashes[name] = {"sha256": sha256_bytes(blob), "bytes": len(blob)}
     card = {
-        "model_version": f"{kind}-{hashes[MODEL_FILE]['sha256'][:12]}",
+        # the kind and the start of the served file's sha256 (model.pkl's for a model the service does not serve)
+        "model_version": f"{kind}-{hashes[(served or [MODEL_FILE])[0]]['sha256'][:12]}",
         "kind": kind,
         "description": description,
         "labels": {"0": "ham", "1": "spam"},
@@ -103,7 +106,8 @@ def export_model(
     evaluation: dict,
     behaviour: dict | None = None,
 ) -> dict:
-    """Write the fitted pipeline's two halves and a model card (:func:`write_card`); return the card.
+    """Write the fitted pipeline's two halves, ``model.npz`` if it is a linear model the service
+    evaluates (else none, and any older one goes), and a model card (:func:`write_card`); return the card.
 
     ``pipeline`` is a fitted candidate (for ``svm_selected``, its winner is saved and the card
     records what the inner selection chose as ``selected_params``).
@@ -115,6 +119,10 @@ def export_model(
     files = {FEATURE_FILE: pipeline.named_steps["features"], MODEL_FILE: pipeline.named_steps["classifier"]}
     for name, obj in files.items():
         write_atomically(out_dir / name, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+    try:
+        write_atomically(out_dir / SERVED_FILE, linear_export.export_bytes(*files.values()))
+    except linear_export.NotExportable:  # the article's forest, naive Bayes...: pickles only
+        (out_dir / SERVED_FILE).unlink(missing_ok=True)
     return write_card(
         out_dir,
         kind,

@@ -1,14 +1,17 @@
-"""The fast path's first part: scikit-learn's analyzers, rewritten to work a word at a time.
+"""The model's first part: scikit-learn's analyzers, rewritten to work a word at a time.
 
-They find the same n-grams as the fitted vectorizers (tests/test_fastpath.py checks them on every
-message, for the default pipeline and eight variants) and give each occurrence's feature column as
-the raw bytes of int64s, which the kernels (``fastpath_kernels``) read in place.
+They find the same n-grams as the fitted vectorizers (tests/test_linear_model.py checks them on
+every message, for the default pipeline and its variants) and give each occurrence's feature column
+as the raw bytes of int64s, which the kernel (``kernels``) reads as one array. They need no
+scikit-learn: a vectorizer is described by its analyzer, n-gram range and vocabulary
+(:class:`Vectorizer`), as ``model.npz`` stores it.
 """
 
 from __future__ import annotations
 
 import re
 from array import array
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -20,8 +23,8 @@ WORD_CACHE_SIZE = 20_000
 
 
 def _int64_bytes(columns) -> bytes:
-    """Columns as the raw bytes of an int64 array: a text's pieces are then joined by one
-    ``b"".join`` and read in place by the compiled code, far cheaper per request than numpy calls."""
+    """Columns as the raw bytes of an int64 array: a text's pieces (cached per word) are then joined
+    by one ``b"".join`` and become one numpy array, instead of a list of Python ints per text."""
     return array("q", columns).tobytes()
 
 
@@ -44,22 +47,30 @@ def _char_wb_grams(min_n: int, max_n: int):
     return grams
 
 
-def _plain(vectorizer) -> bool:
-    return (
-        vectorizer.input == "content"
-        and vectorizer.lowercase
-        and vectorizer.strip_accents is None
-        and vectorizer.preprocessor is None
-    )
-
-
 # scikit-learn's default token pattern: runs of two or more word characters. Whitespace is never a
 # word character, so a text's tokens are its whitespace-separated words' tokens, in order.
 DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 _tokens_of = re.compile(DEFAULT_TOKEN_PATTERN).findall
 
 
-def _token_ngrams(vocabulary: dict, offset: int, min_n: int, max_n: int):
+@dataclass(frozen=True)
+class Vectorizer:
+    """What the analyzers need of one fitted vectorizer: lowercased text, either "word" n-grams of the
+    default token pattern or "char_wb" n-grams, in ``ngram_range``; ``vocabulary[i]`` is column i."""
+
+    analyzer: str
+    ngram_range: tuple[int, int]
+    vocabulary: list[str]
+
+    def __post_init__(self):
+        if self.analyzer not in ("word", "char_wb"):
+            raise ValueError(f"analyzer {self.analyzer!r} is not one of 'word', 'char_wb'")
+        min_n, max_n = self.ngram_range
+        if not 1 <= min_n <= max_n:
+            raise ValueError(f"ngram_range {self.ngram_range} is not 1 <= min <= max")
+
+
+def _token_ngrams(vocabulary: list[str], offset: int, min_n: int, max_n: int):
     """``tokens -> columns`` of the word n-grams in ``vocabulary`` for n in [min_n, max_n], n >= 2.
 
     The n-grams are kept as a trie of their tokens (``{token: [column or None, {next token: ...} or
@@ -67,7 +78,7 @@ def _token_ngrams(vocabulary: dict, offset: int, min_n: int, max_n: int):
     hashes already computed, so no n-gram string is built or hashed per request.
     """
     trie: dict = {}
-    for gram, column in vocabulary.items():
+    for column, gram in enumerate(vocabulary):
         tokens = gram.split(" ")  # a token of the default pattern never holds a space
         if min_n <= len(tokens) <= max_n:
             children = trie
@@ -110,47 +121,30 @@ def _token_columns(get):
     return columns
 
 
-def _text_columns(analyze, get):
-    """text -> the columns of what scikit-learn's own ``analyze`` makes of it."""
-
-    def columns(text: str) -> map:
-        return map(get, analyze(text))
-
-    return columns
-
-
 class Analyzers:
     """scikit-learn's analyzers for all the vectorizers, rewritten to work a word at a time.
 
     A char_wb n-gram never crosses a space, and neither does a token of the default pattern, so most
     of a text's columns are the sum of its words': each distinct (lowercased, whitespace-separated)
     word's columns and tokens are looked up once and cached. Only the word n-grams of two or more
-    tokens are looked up per text; a vectorizer of any other kind uses scikit-learn's own analyzer.
+    tokens are looked up per text. Vectorizer p's columns start at ``offsets[p]``.
     """
 
-    def __init__(self, vectorizers, offsets):
+    def __init__(self, vectorizers: list[Vectorizer], offsets):
         # of_word: (word, its tokens) -> columns, cached per word; of_tokens: the text's tokens -> columns
-        self.of_word, self.of_tokens, self.of_text = [], [], []
+        self.of_word, self.of_tokens = [], []
         self.needs_tokens = False
         for vectorizer, offset in zip(vectorizers, offsets):
-            get = {gram: int(column + offset) for gram, column in vectorizer.vocabulary_.items()}.get
+            get = {gram: column + int(offset) for column, gram in enumerate(vectorizer.vocabulary)}.get
             min_n, max_n = vectorizer.ngram_range
-            if vectorizer.analyzer == "char_wb" and _plain(vectorizer):
+            if vectorizer.analyzer == "char_wb":
                 self.of_word.append(_char_wb_columns(_char_wb_grams(min_n, max_n), get))
-            elif (
-                vectorizer.analyzer == "word"
-                and _plain(vectorizer)
-                and vectorizer.tokenizer is None
-                and vectorizer.stop_words is None
-                and vectorizer.token_pattern == DEFAULT_TOKEN_PATTERN
-            ):
+            else:
                 self.needs_tokens = True
                 if min_n == 1:
                     self.of_word.append(_token_columns(get))
                 if max_n >= 2:
-                    self.of_tokens.append(_token_ngrams(vectorizer.vocabulary_, offset, max(min_n, 2), max_n))
-            else:
-                self.of_text.append(_text_columns(vectorizer.build_analyzer(), get))
+                    self.of_tokens.append(_token_ngrams(vectorizer.vocabulary, int(offset), max(min_n, 2), max_n))
         self.word = lru_cache(maxsize=WORD_CACHE_SIZE)(self._word)
 
     def _word(self, word: str) -> tuple[tuple[str, ...], bytes]:
@@ -167,12 +161,11 @@ class Analyzers:
         if self.of_tokens:
             tokens = [token for its_tokens, _ in words for token in its_tokens]
             pieces += [_int64_bytes(columns(tokens)) for columns in self.of_tokens]
-        pieces += [_int64_bytes(c for c in columns(text) if c is not None) for columns in self.of_text]
         return b"".join(pieces)
 
-    def columns_of(self, texts: list[str]) -> tuple[bytes, np.ndarray]:
-        """All the texts' column bytes one after another, and ``bounds``: text t's columns are
-        ``[bounds[t]:bounds[t + 1]]`` of the int64s."""
+    def columns_of(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """All the texts' columns one after another, and ``bounds``: text t's columns are
+        ``columns[bounds[t]:bounds[t + 1]]``."""
         found = list(map(self.column_bytes, texts))
         bounds = np.cumsum([0, *map(len, found)], dtype=np.int64) // 8  # 8 bytes per int64
-        return b"".join(found), bounds
+        return np.frombuffer(b"".join(found), dtype=np.int64), bounds

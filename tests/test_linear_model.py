@@ -1,0 +1,167 @@
+"""The production model, evaluated from model.npz without scikit-learn, gives exactly scikit-learn's
+answers; a pipeline it cannot describe is never exported as one."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from spamcheck.serving import artifacts, model_file
+from spamcheck.serving.analyzers import Analyzers, Vectorizer
+from spamcheck.serving.linear_model import LinearModel
+from spamcheck.training import linear_export, models
+from spamcheck.training.export import export_model
+
+EDGE_CASES = ["", "   ", "zzzz qqqq xxxx", "£££ !!!", "Ünïcödé ñ 漢字 😀", "a" * 10_000, "\ud800 lone surrogate"]
+
+
+def exported(pipeline) -> LinearModel:
+    """The pipeline written as model.npz and read back, as the service reads it."""
+    halves = pipeline.named_steps["features"], pipeline.named_steps["classifier"]
+    return LinearModel(*model_file.parse(linear_export.export_bytes(*halves), "model.npz"))
+
+
+def test_the_served_model_equals_scikit_learn_on_every_message(spam_model, pipeline_halves, messages):
+    features, classifier = pipeline_halves
+    texts = list(messages["text"]) + EDGE_CASES
+    matrix = features.transform(texts)
+    labels, probabilities = spam_model.model.predict(texts)
+    np.testing.assert_array_equal(labels, classifier.predict(matrix))
+    np.testing.assert_allclose(probabilities, classifier.predict_proba(matrix)[:, 1], rtol=0, atol=1e-12)
+
+
+def test_the_analyzers_find_the_columns_scikit_learn_finds(spam_model, pipeline_halves, messages):
+    # the rewritten analyzers (word n-grams and char_wb n-grams, cached per word) against scikit-learn's own
+    vectorizers = [vec for _, vec in pipeline_halves[0].transformer_list]
+    for text in list(messages["text"]) + EDGE_CASES:
+        assert found_columns(spam_model.model.analyzers, text) == scikit_learn_columns(vectorizers, text), text
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"analyzer": "word", "ngram_range": (2, 3)},  # no unigrams: tokens only for the n-grams
+        {"analyzer": "word", "ngram_range": (1, 1)},  # no n-grams of two or more
+        {"analyzer": "char_wb", "ngram_range": (1, 1)},
+    ],
+)
+def test_analyzers_of_other_vectorizers_find_scikit_learns_columns(settings, messages):
+    texts = list(messages["text"].iloc[:300]) + EDGE_CASES
+    vectorizers = [
+        TfidfVectorizer(**settings).fit(messages["text"].iloc[:1000]),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)).fit(messages["text"].iloc[:1000]),
+    ]
+    described = [
+        Vectorizer(v.analyzer, v.ngram_range, sorted(v.vocabulary_, key=v.vocabulary_.get)) for v in vectorizers
+    ]
+    analyzers = Analyzers(described, np.cumsum([0] + [len(vec.vocabulary_) for vec in vectorizers]))
+    for text in texts:
+        assert found_columns(analyzers, text) == scikit_learn_columns(vectorizers, text), text
+
+
+def found_columns(analyzers, text) -> list[int]:
+    """The columns the serving analyzers find in ``text``, sorted."""
+    return sorted(np.frombuffer(analyzers.column_bytes(text), dtype=np.int64).tolist())
+
+
+def scikit_learn_columns(vectorizers, text) -> list[int]:
+    """Each known n-gram occurrence's column in the union of the vectorizers, sorted."""
+    found, offset = [], 0
+    for vectorizer in vectorizers:
+        vocabulary = vectorizer.vocabulary_
+        found += [vocabulary[g] + offset for g in vectorizer.build_analyzer()(text) if g in vocabulary]
+        offset += len(vocabulary)
+    return sorted(found)
+
+
+def test_one_message_at_a_time_equals_scikit_learn(spam_model, pipeline_halves, messages):
+    # one text at a time (what /predict sends): every 5th message and the edge cases
+    features, classifier = pipeline_halves
+    texts = list(messages["text"].iloc[::5]) + EDGE_CASES
+    matrix = features.transform(texts)
+    results = [spam_model.model.predict([text]) for text in texts]  # each: ([label], [probability])
+    labels, one_by_one = [r[0][0] for r in results], [r[1][0] for r in results]
+    np.testing.assert_allclose(one_by_one, classifier.predict_proba(matrix)[:, 1], rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(labels, classifier.predict(matrix))
+
+
+def test_one_message_and_an_empty_batch(spam_model):
+    labels, probabilities = spam_model.model.predict(["WIN a FREE prize, call now"])
+    assert labels == [1] and type(probabilities[0]) is float and len(probabilities) == 1
+    assert spam_model.model.predict([]) == ([], [])
+
+
+@pytest.mark.parametrize("kind", ["article", "naive_bayes", "logreg"])
+def test_other_models_are_exported_as_pickles_only_and_the_service_says_why(kind, messages, tmp_path):
+    small = messages.iloc[::5]
+    pipeline = models.build(kind).fit(small["text"], small["y"])
+    with pytest.raises(linear_export.NotExportable):
+        exported(pipeline)
+    (tmp_path / artifacts.SERVED_FILE).write_bytes(b"an older model.npz")  # the export removes it
+    card = export_model(
+        pipeline,
+        kind,
+        "test",
+        {"cv": {"accuracy": 0.0}},
+        tmp_path,
+        n_messages=len(small),
+        n_spam=int(small["y"].sum()),
+        evaluation={},
+    )
+    assert not (tmp_path / artifacts.SERVED_FILE).exists() and artifacts.SERVED_FILE not in card["artifacts"]
+    with pytest.raises(artifacts.ArtifactError, match=f"lists no model.npz: its '{kind}' model exists only as pickles"):
+        artifacts.load(tmp_path)
+
+
+# Variants of the default SVM pipeline (settings of its unfitted steps) and whether model.npz can
+# describe them: if it can, its answers must be scikit-learn's; if not, the export says why.
+VARIANTS = {
+    "pos_label=0": ({"classifier__pos_label": 0}, True),
+    'threshold="auto"': ({"classifier__threshold": "auto"}, True),
+    "fit_intercept=False": ({"classifier__estimator__estimator__fit_intercept": False}, True),
+    "word 1-3-grams, char 3-4-grams": (
+        {"features__words__ngram_range": (1, 3), "features__chars__ngram_range": (3, 4)},
+        True,
+    ),
+    "sublinear_tf=False": ({"features__words__sublinear_tf": False}, False),
+    'norm="l1"': ({"features__chars__norm": "l1"}, False),
+    "lowercase=False": ({"features__words__lowercase": False}, False),
+    'strip_accents="unicode"': ({"features__chars__strip_accents": "unicode"}, False),
+    'token_pattern=r"\\S+"': ({"features__words__token_pattern": r"\S+"}, False),
+    'analyzer="char"': ({"features__chars__analyzer": "char"}, False),
+}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_variant_is_exported_with_scikit_learns_answers_or_refused(variant, messages):
+    settings, exportable = VARIANTS[variant]
+    train = messages.iloc[::6]  # 929 messages: a vocabulary of thousands of n-grams, trained in a fraction of the time
+    pipeline = models.svm_pipeline().set_params(**settings).fit(train["text"], train["y"])
+    if not exportable:
+        with pytest.raises(linear_export.NotExportable):
+            exported(pipeline)
+        return
+    model = exported(pipeline)
+    texts = list(messages["text"].iloc[1::7]) + EDGE_CASES + ["Café CRÈME à la carte", "FREE FREE free"]
+    labels, probabilities = model.predict(texts)
+    np.testing.assert_array_equal(labels, pipeline.predict(texts))
+    np.testing.assert_allclose(probabilities, pipeline.predict_proba(texts)[:, 1], rtol=0, atol=1e-9)
+    one = [model.predict([text]) for text in texts[:50]]
+    assert [label for [label], _ in one] == labels[:50]
+
+
+def test_a_model_whose_parts_do_not_fit_is_not_exported(pipeline_halves, messages):
+    # the features of one fit with the classifier of another: a width the arrays cannot describe
+    small = messages.iloc[::4]
+    other = models.svm_pipeline(char_ngram_range=(3, 3)).fit(small["text"], small["y"])
+    with pytest.raises(linear_export.NotExportable, match="width"):
+        linear_export.export_bytes(pipeline_halves[0], other.named_steps["classifier"])
+
+
+def test_the_export_check_catches_arrays_that_answer_differently(pipeline_halves):
+    """What stops a wrong model.npz from being written: its answers against scikit-learn's."""
+    spec, arrays = linear_export.to_arrays(*pipeline_halves)
+    assert linear_export.differences(LinearModel(spec, arrays), *pipeline_halves) is None
+    arrays["weights"] = arrays["weights"] * 1.001
+    assert "differs from scikit-learn" in linear_export.differences(LinearModel(spec, arrays), *pipeline_halves)
