@@ -20,7 +20,7 @@ def distinct_message_paths() -> list[str]:
 
 
 def soak(model_dir, log_dir, seconds=180.0, connections=8, warmup=30.0, every=5.0) -> Report:
-    """Steady load, rotating through the collection's distinct messages (they fill the fast path's
+    """Steady load, rotating through the collection's distinct messages (they fill the served model's
     word cache, the likeliest place for memory to grow); the resident memory of each worker sampled;
     after warm-up it must stay flat (growth under 10 %). gunicorn recycles a worker after
     GUNICORN_MAX_REQUESTS requests (by design, against slow leaks): its successor is sampled as a

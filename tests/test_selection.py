@@ -46,7 +46,7 @@ def test_selected_svm_chooses_inside_what_it_is_given_and_refits(messages):
             "expected_cost",
         ].item()
     )
-    # refit on everything it was given, with the chosen settings and threshold (the fast path's shape)
+    # refit on everything it was given, with the chosen settings and threshold (the shape model.npz describes)
     pipeline = models.servable(fitted)
     assert pipeline.named_steps["classifier"].threshold == fitted.best_params_["threshold"]
     assert pipeline.named_steps["features"].transformer_list[1][1].min_df == settings["min_df"]

@@ -111,7 +111,7 @@ def test_bad_input_kills_no_worker_and_logs_no_500(model_dir, tmp_path):
 def test_the_workers_keep_sharing_the_masters_memory(model_dir, messages, tmp_path):
     """gunicorn.conf.py freezes the master's objects before it forks, so that the workers' garbage
     collector does not un-share their pages: 2,000 distinct messages grew the master and 2 workers by
-    153 MB PSS without it, by about 22 MB with it (most of it the fast path's word cache)."""
+    153 MB PSS without it, by about 22 MB with it (most of it the served model's word cache)."""
     texts = [text for text in messages["text"].drop_duplicates() if len(text) <= 1000][:2000]
     server = Gunicorn(model_dir, tmp_path / "server.log")
     try:

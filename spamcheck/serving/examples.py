@@ -1,5 +1,5 @@
 """The project's own two test messages, one ham and one spam (the article shows its test only as a
-picture). Tests, the benchmark and the fast path's probes use these; the notebooks write them out
+picture). Tests, the benchmark and the export's probes use these; the notebooks write them out
 for the reader."""
 
 HAM = "Hey, are we still on for lunch tomorrow?"

@@ -55,7 +55,7 @@ def _word_and_char_tfidf(char_ngram_range=(2, 5), min_df=1) -> FeatureUnion:
 
 
 def svm_pipeline(seed=42, threshold=SPAM_THRESHOLD, char_ngram_range=(2, 5), min_df=1) -> Pipeline:
-    """TF-IDF words + chars and a sigmoid-calibrated linear SVM, spam from ``threshold`` (the fast path's shape)."""
+    """TF-IDF words + chars and a sigmoid-calibrated linear SVM, spam from ``threshold`` (the shape model.npz describes)."""
     calibrated = CalibratedClassifierCV(LinearSVC(C=1.0, random_state=seed), cv=5)
     return Pipeline(
         [
