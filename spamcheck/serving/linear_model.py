@@ -42,26 +42,28 @@ class LinearModel:
                     raise ValueError(f"{name} has dtype {arrays[name].dtype} and {arrays[name].ndim} dimensions")
         except (KeyError, TypeError, ValueError) as exc:
             raise model_file.ModelFileError(f"{source} does not describe a linear model: {exc!r}") from None
-        self.idf, self.bias = arrays["idf"], arrays["bias"]
-        self.weights = np.ascontiguousarray(arrays["weights"])
+        idf, weights, self.bias = arrays["idf"], arrays["weights"], arrays["bias"]
+        self.bias_list = self.bias.tolist()  # one_probability works on Python floats
         self.part_ends = np.cumsum([len(v.vocabulary) for v in self.vectorizers], dtype=np.int64)
-        if not (
-            self.idf.size == self.weights.shape[0] == self.part_ends[-1] and self.weights.shape[1] == self.bias.size
-        ):
+        if not (idf.size == weights.shape[0] == self.part_ends[-1] and weights.shape[1] == self.bias.size):
             raise model_file.ModelFileError(
-                f"{source}: {self.part_ends[-1]} vocabulary entries, {self.idf.size} IDF values, "
-                f"weights of shape {self.weights.shape} and {self.bias.size} biases do not match"
+                f"{source}: {self.part_ends[-1]} vocabulary entries, {idf.size} IDF values, "
+                f"weights of shape {weights.shape} and {self.bias.size} biases do not match"
             )
+        # what the kernels read per column, side by side: its IDF, then its weights
+        self.table = np.ascontiguousarray(np.column_stack([idf, weights]), dtype=np.float64)
         if self.pos_label not in (0, 1):
             raise model_file.ModelFileError(f"{source}: pos_label {self.pos_label} is not one of the classes 0, 1")
         self.analyzers = Analyzers(self.vectorizers, offsets=[0, *self.part_ends[:-1]])
 
     def predict(self, texts: list[str]) -> tuple[list[int], list[float]]:
         """Labels (1 = spam) and P(spam) for each text, as the scikit-learn pipeline gives them."""
-        columns, bounds = self.analyzers.columns_of(texts)
-        probabilities = kernels.probabilities(
-            columns, bounds, self.idf, self.weights, self.part_ends, self.bias
-        ).tolist()
+        if len(texts) == 1:  # one web request: the kernel made for it
+            column_bytes = self.analyzers.column_bytes(texts[0])
+            probabilities = [kernels.one_probability(column_bytes, self.table, self.part_ends, self.bias_list)]
+        else:
+            columns, bounds = self.analyzers.columns_of(texts)
+            probabilities = kernels.probabilities(columns, bounds, self.table, self.part_ends, self.bias).tolist()
         if self.pos_label == 1:
             return [int(p >= self.threshold) for p in probabilities], probabilities
         # pos_label 0 thresholds P(ham), as scikit-learn does: ham when it reaches the threshold
