@@ -82,15 +82,16 @@ def _check_member(source: str, archive: zipfile.ZipFile, member: str) -> None:
             dtype = read_header(stream)[2]  # Python literals, parsed by ast.literal_eval: nothing runs
         except ValueError as exc:
             raise ModelFileError(f"{source}: {member} is not a numpy array ({exc})") from None
-        if dtype.hasobject or dtype.kind not in _TRUSTED_KINDS:
-            imports = pickle_imports(stream.read()) if dtype.hasobject else []
-            named = ", ".join(imports) or f"dtype {dtype}"
+        if dtype.hasobject:
+            imports = pickle_imports(stream.read())
             raise UntrustedContent(
-                f"{source}: {member} holds pickled Python objects, which would import and run {named} "
-                "when loaded; this service loads numbers and text only. Export the model again with "
-                "`make train`.",
+                f"{source}: {member} holds pickled Python objects, which would import and run "
+                f"{', '.join(imports) or 'code'} when loaded; this service loads numbers and text only. "
+                "Export the model again with `make train`.",
                 imports,
             )
+        if dtype.kind not in _TRUSTED_KINDS:
+            raise ModelFileError(f"{source}: {member} has dtype {dtype}; this service loads numbers and text only")
 
 
 def parse(blob: bytes, source: str) -> tuple[dict, dict[str, np.ndarray]]:
