@@ -100,10 +100,13 @@ outputs: $(STAMP) ## re-execute notebooks in place to refresh their stored outpu
 
 # With a container engine, also the image's size and its time to ready (scripts/container_start.py);
 # BASELINE_IMAGE=name adds an image built from earlier code, measured in the same run.
+# BASELINE_REF=commit runs that commit's own benchmark first and builds its image as spamcheck:commit
+# (scripts/bench_baseline.py), so that every figure has its earlier one beside it, from the same run.
 bench: $(STAMP) models/model_card.json ## measure throughput, latency and memory of a real gunicorn server; the image's start and size
+	$(if $(BASELINE_REF),$(BIN)/python scripts/bench_baseline.py $(BASELINE_REF))
 	$(BIN)/python scripts/bench.py
 	@if [ -n "$(ENGINE)" ]; then \
-		$(MAKE) --no-print-directory image >/dev/null && $(BIN)/python scripts/container_start.py $(BASELINE_IMAGE) $(IMAGE); \
+		$(MAKE) --no-print-directory image >/dev/null && $(BIN)/python scripts/container_start.py $(or $(BASELINE_IMAGE),$(if $(BASELINE_REF),spamcheck:$(BASELINE_REF))) $(IMAGE); \
 	else echo "container start and image size: SKIPPED, NO CONTAINER ENGINE (docker or podman answers)"; fi
 
 drill: $(STAMP) models/model_card.json image ## fault drills at full length (fuzz, killed worker, graceful stop, tampered model, soak): a table
