@@ -45,16 +45,16 @@ def one_probability(column_bytes: bytes, table, part_ends, bias: list[float]) ->
     """P(spam) of one text (a web request) whose n-gram occurrences are the int64s of ``column_bytes``.
 
     The same arithmetic as :func:`probabilities` in fewer numpy calls, each of which costs
-    microseconds while the arithmetic on a few hundred numbers costs less (30 µs against 50 µs a
-    message here): no keys, and the last steps on a handful of Python floats."""
+    microseconds while the arithmetic on a few hundred numbers costs less (about 35 µs against 50 µs
+    a message here): no keys, and the last steps on a handful of Python floats."""
     keys = np.sort(np.frombuffer(column_bytes, dtype=np.int64))
-    first = np.empty(keys.size, dtype=bool)  # where each distinct column starts
-    first[:1] = True
-    np.not_equal(keys[1:], keys[:-1], out=first[1:])
-    at = np.flatnonzero(first)
-    column = keys[at]
+    first = np.empty(keys.size + 1, dtype=bool)  # where each distinct column starts, and the end
+    first[0] = first[-1] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:-1])
+    at = first.nonzero()[0]
+    column = keys[at[:-1]]
     rows = table[column]
-    values = rows[:, 0] * (1.0 + np.log(np.diff(at, append=keys.size)))
+    values = rows[:, 0] * (1.0 + np.log(at[1:] - at[:-1]))
     rows[:, 0] = values
     rows *= values[:, None]
     z, start = list(bias), 0
