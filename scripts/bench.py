@@ -31,7 +31,6 @@ import argparse
 import concurrent.futures
 import functools
 import json
-import pickle
 import re
 import shutil
 import statistics
@@ -48,6 +47,7 @@ from spamcheck.serving.settings import GET_MESSAGE_CHARS
 from spamcheck.tooling.httpclient import call
 from spamcheck.tooling.localserver import Gunicorn
 from spamcheck.training import data
+from spamcheck.training.export import read_halves
 
 ROTATING = 2000  # distinct messages /predict rotates through
 TARGETS = {"ratio": 0.85, "p99_ms": 25.0, "batch_ms": 100.0, "batch_vs_sklearn": 0.10, "pss_mb": 350}
@@ -141,7 +141,7 @@ def in_process(model_dir: Path, messages: list[str]) -> tuple[float, float, floa
     """Milliseconds for one message, each of ``messages`` in turn: scikit-learn's own path (the
     pickles), then the served model (model.npz; loaded anew, so its per-word cache starts empty); and
     scikit-learn's predict of all of ``messages`` in one call (the median of 3)."""
-    features, classifier = (pickle.loads((model_dir / name).read_bytes()) for name in ("feature.pkl", "model.pkl"))
+    features, classifier = read_halves(model_dir)
     served = artifacts.load(model_dir)
 
     def sklearn_batch():

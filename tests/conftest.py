@@ -88,11 +88,9 @@ def spam_model(model_dir):
 @pytest.fixture(scope="session")
 def pipeline_halves(model_dir):
     """The same model's scikit-learn halves (feature.pkl, model.pkl): what the service must equal."""
-    import pickle
+    from spamcheck.training.export import read_halves  # scikit-learn: only where a test needs it
 
-    return tuple(
-        pickle.loads((model_dir / name).read_bytes()) for name in (artifacts.FEATURE_FILE, artifacts.MODEL_FILE)
-    )
+    return read_halves(model_dir)
 
 
 @pytest.fixture(scope="session")

@@ -31,13 +31,11 @@ MESSAGES = [
 
 
 def answers(model_dir: str) -> dict:
-    import pickle
+    from spamcheck.training.export import read_halves
 
     model = artifacts.load(model_dir)
     labels, probabilities = model.predict(MESSAGES)  # model.npz, as the service uses it
-    features, classifier = (
-        pickle.loads((Path(model_dir) / name).read_bytes()) for name in ("feature.pkl", "model.pkl")
-    )
+    features, classifier = read_halves(model_dir)
     matrix = features.transform([text.strip() for text in MESSAGES])  # and scikit-learn's own answer
     return {
         "python": platform.python_version(),

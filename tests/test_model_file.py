@@ -33,20 +33,17 @@ class Hostile:
         return pathlib.Path.touch, (self.marker,)
 
 
-def hostile_npz(model_dir, marker) -> bytes:
-    """The real model.npz with its weights replaced by an object array that creates ``marker``."""
-    spec, arrays = model_file.parse((model_dir / artifacts.SERVED_FILE).read_bytes(), "model.npz")
-    arrays["weights"] = np.array([Hostile(marker)], dtype=object)
+def npz(spec: dict, **arrays) -> bytes:
+    """A model file written by numpy itself, as an attacker would, with any arrays."""
     buffer = io.BytesIO()
     np.savez(buffer, spec=np.array(json.dumps({"format": model_file.FORMAT, **spec})), **arrays)
     return buffer.getvalue()
 
 
-def npz(**arrays) -> bytes:
-    """A model file written by numpy itself, with any arrays."""
-    buffer = io.BytesIO()
-    np.savez(buffer, spec=np.array(json.dumps({"format": model_file.FORMAT})), **arrays)
-    return buffer.getvalue()
+def hostile_npz(model_dir, marker) -> bytes:
+    """The real model.npz with its weights replaced by an object array that creates ``marker``."""
+    spec, arrays = model_file.parse((model_dir / artifacts.SERVED_FILE).read_bytes(), "model.npz")
+    return npz(spec, **{**arrays, "weights": np.array([Hostile(marker)], dtype=object)})
 
 
 def vouched_copy(model_dir, destination, blob: bytes):
@@ -101,7 +98,7 @@ def test_a_pickle_in_place_of_the_model_is_refused_by_name(model_dir, tmp_path):
         (b"PK\x03\x04 a broken zip", "not a model.npz"),
         (model_file.to_bytes({}, {"weights": np.zeros(3)})[:-30], "damaged"),
         (model_file.to_bytes({}, {"weights": np.zeros(3)}), "does not describe a linear model"),
-        (npz(weights=np.zeros(2, dtype="datetime64[s]")), "weights.npy has dtype datetime64"),
+        (npz({}, weights=np.zeros(2, dtype="datetime64[s]")), "weights.npy has dtype datetime64"),
     ],
 )
 def test_a_damaged_or_foreign_file_is_refused_naming_it(blob, problem, model_dir, tmp_path):

@@ -37,7 +37,6 @@ def other_processor_model(source, destination):
     card = artifacts.read_card(destination)
     path = destination / artifacts.SERVED_FILE
     spec, arrays = model_file.parse(path.read_bytes(), str(path))
-    spec.pop("format")
     arrays["weights"][0, 0] = np.nextafter(arrays["weights"][0, 0], np.inf)
     blob = model_file.to_bytes(spec, arrays)
     path.write_bytes(blob)

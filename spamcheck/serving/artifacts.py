@@ -42,7 +42,7 @@ def read_card(directory: Path | str | None = None) -> dict:
         raise ArtifactError(f"{path} is not valid JSON ({exc}): run `make train` again.") from exc
 
 
-def read_verified(path: Path, expected_sha256: str) -> bytes:
+def _read_verified(path: Path, expected_sha256: str) -> bytes:
     """The bytes of ``path``, if their sha256 is the one the model card records."""
     try:
         blob = path.read_bytes()
@@ -89,7 +89,7 @@ def load(directory: Path | str | None = None) -> SpamModel:
             "the service serves the linear models (svm, svm_selected) from model.npz. Run `make train`."
         ) from None
     path = directory / SERVED_FILE
-    blob = read_verified(path, expected)
+    blob = _read_verified(path, expected)
     try:
         model = LinearModel(*model_file.parse(blob, str(path)), source=str(path))
     except model_file.UntrustedContent as exc:

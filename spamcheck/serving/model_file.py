@@ -71,8 +71,8 @@ def pickle_imports(blob: bytes) -> list[str]:
     return sorted(found)
 
 
-def _check_member(source: str, archive: zipfile.ZipFile, member: str) -> None:
-    """Refuse a member whose array is not numbers or text, before numpy reads it."""
+def _read_member(source: str, archive: zipfile.ZipFile, member: str) -> np.ndarray:
+    """One member's array, once its header says numbers or text: anything else is refused unread."""
     with archive.open(member) as stream:
         try:
             version = np.lib.format.read_magic(stream)
@@ -92,6 +92,8 @@ def _check_member(source: str, archive: zipfile.ZipFile, member: str) -> None:
             )
         if dtype.kind not in _TRUSTED_KINDS:
             raise ModelFileError(f"{source}: {member} has dtype {dtype}; this service loads numbers and text only")
+    with archive.open(member) as stream:
+        return np.lib.format.read_array(stream, allow_pickle=False)
 
 
 def parse(blob: bytes, source: str) -> tuple[dict, dict[str, np.ndarray]]:
@@ -111,14 +113,12 @@ def parse(blob: bytes, source: str) -> tuple[dict, dict[str, np.ndarray]]:
         raise ModelFileError(f"{source} is not a model.npz (not a zip archive): export it again with `make train`.")
     try:
         with zipfile.ZipFile(stream) as archive:
-            for member in archive.namelist():
-                _check_member(source, archive, member)
-        stream.seek(0)
-        with np.load(stream, allow_pickle=False) as members:
-            arrays = {name: members[name] for name in members.files}
+            arrays = {
+                member.removesuffix(".npy"): _read_member(source, archive, member) for member in archive.namelist()
+            }
+    except ModelFileError:
+        raise
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        if isinstance(exc, ModelFileError):
-            raise
         raise ModelFileError(f"{source} is damaged ({type(exc).__name__}: {exc}): export it again.") from None
     try:
         spec = json.loads(str(arrays.pop(SPEC)))
@@ -131,10 +131,11 @@ def parse(blob: bytes, source: str) -> tuple[dict, dict[str, np.ndarray]]:
 
 
 def to_bytes(spec: dict, arrays: dict[str, np.ndarray]) -> bytes:
-    """The file's bytes: the description and the arrays (numbers or text only), as ``np.savez_compressed``
-    lays them out, but with fixed timestamps, so that the same model always gives the same bytes (and
-    the same sha256 and model version)."""
-    members = {SPEC: np.array(json.dumps({"format": FORMAT, **spec})), **arrays}
+    """The file's bytes: the description (``parse``'s, or one without its format) and the arrays
+    (numbers or text only), as ``np.savez_compressed`` lays them out, but with fixed timestamps, so
+    that the same model always gives the same bytes (and the same sha256 and model version)."""
+    described = {"format": FORMAT, **spec} | {"format": FORMAT}  # the format first, whatever spec says
+    members = {SPEC: np.array(json.dumps(described)), **arrays}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, array in members.items():

@@ -33,6 +33,12 @@ def _plain_params(pipeline) -> dict:
     return params
 
 
+def read_halves(directory: Path | str) -> tuple:
+    """The fitted halves as :func:`export_model` pickled them (our own files: unpickling trusts them),
+    for comparing the served model with scikit-learn's own answers."""
+    return tuple(pickle.loads((Path(directory) / name).read_bytes()) for name in (FEATURE_FILE, MODEL_FILE))
+
+
 def write_card(
     out_dir: Path | str,
     kind: str,
@@ -55,8 +61,8 @@ def write_card(
     """
     out_dir = Path(out_dir)
     hashes = {}
-    served = [SERVED_FILE] if (out_dir / SERVED_FILE).exists() else []
-    for name in (FEATURE_FILE, MODEL_FILE, *served):
+    versioned = SERVED_FILE if (out_dir / SERVED_FILE).exists() else MODEL_FILE  # what the version names
+    for name in dict.fromkeys((FEATURE_FILE, MODEL_FILE, versioned)):
         try:
             blob = (out_dir / name).read_bytes()
         except FileNotFoundError:
@@ -64,7 +70,7 @@ def write_card(
         hashes[name] = {"sha256": sha256_bytes(blob), "bytes": len(blob)}
     card = {
         # the kind and the start of the served file's sha256 (model.pkl's for a model the service does not serve)
-        "model_version": f"{kind}-{hashes[(served or [MODEL_FILE])[0]]['sha256'][:12]}",
+        "model_version": f"{kind}-{hashes[versioned]['sha256'][:12]}",
         "kind": kind,
         "description": description,
         "labels": {"0": "ham", "1": "spam"},
