@@ -39,13 +39,14 @@ define install
 	touch $@
 endef
 
-# Everything: the service, training, notebooks, site, tests and tools.
-$(STAMP): requirements.txt pyproject.toml
+# Everything: the service, training, notebooks, site, tests and tools. setup.py compiles the model's
+# loops (spamcheck/serving/_score.c) at install: an edit of the C file reinstalls.
+$(STAMP): requirements.txt pyproject.toml setup.py spamcheck/serving/_score.c
 	$(call install,requirements.txt)
 
 # What the notebooks need (`make lab`): no test, fuzz, lint or site tool. A full install has it all.
 LAB_STAMP := $(VENV)/.lab-installed
-$(LAB_STAMP): requirements-lab.txt pyproject.toml
+$(LAB_STAMP): requirements-lab.txt pyproject.toml setup.py spamcheck/serving/_score.c
 	$(if $(wildcard $(STAMP)),touch $@,$(call install,requirements-lab.txt))
 
 venv: $(STAMP) ## create .venv and install the pinned requirements

@@ -16,17 +16,73 @@ from spamcheck.training.export import export_model
 EDGE_CASES = ["", "   ", "zzzz qqqq xxxx", "£££ !!!", "Ünïcödé ñ 漢字 😀", "a" * 10_000, "\ud800 lone surrogate"]
 
 
-def exported(pipeline) -> LinearModel:
+KERNELS = {"compiled": True, "numpy": False}  # _score.c, and numpy's kernel where it was not built
+
+
+def exported(pipeline, compiled: bool | None = None) -> LinearModel:
     """The pipeline written as model.npz and read back, as the service reads it."""
     halves = pipeline.named_steps["features"], pipeline.named_steps["classifier"]
-    return LinearModel(*model_file.parse(linear_export.export_bytes(*halves), "model.npz"))
+    return LinearModel(*model_file.parse(linear_export.export_bytes(*halves), "model.npz"), compiled=compiled)
 
 
-def test_the_served_model_equals_scikit_learn_on_every_message(spam_model, pipeline_halves, messages):
+@pytest.fixture(scope="module", params=KERNELS)
+def served(request, model_dir) -> LinearModel:
+    """The production model.npz, scored by each kernel."""
+    path = model_dir / artifacts.SERVED_FILE
+    return LinearModel(*model_file.parse(path.read_bytes(), str(path)), compiled=KERNELS[request.param])
+
+
+def test_the_service_scores_with_the_compiled_kernel(spam_model):
+    # setup.py builds _score with the package; without it the service is several times slower
+    assert spam_model.model.compiled
+
+
+def test_without_the_compiled_kernel_the_service_scores_with_numpy_and_says_so(model_dir, monkeypatch, caplog):
+    # what a user who installed without a C compiler gets: the same answers, slower, and a warning
+    from spamcheck.serving import linear_model
+
+    monkeypatch.setattr(linear_model, "_score", None)
+    model = artifacts.load(model_dir)
+    assert not model.model.compiled and model.predict(["WIN a FREE prize, call now"])[0] == [1]
+    assert "_score is not built" in caplog.text and "reinstall" in caplog.text
+    with pytest.raises(RuntimeError, match="install a C compiler"):
+        LinearModel(*model_file.parse((model_dir / artifacts.SERVED_FILE).read_bytes(), "model.npz"), compiled=True)
+
+
+def test_the_compiled_kernel_refuses_what_it_cannot_score(spam_model):
+    # _score.c reads arrays through raw pointers: anything that does not fit is an exception, never a
+    # read outside them
+    from spamcheck.serving import _score
+
+    model = spam_model.model
+    word, tries = model.analyzers.word, model.analyzers.tries
+    arguments = [["hello"], word, tries, model.table, model.part_ends, model.bias]
+    assert _score.probabilities(*arguments) == pytest.approx(model.predict(["hello"])[1], abs=1e-12)
+    outside = np.array([len(model.table)], dtype=np.int64).tobytes()  # one past the last feature
+    for position, bad, error, match in [
+        (0, ["hello", 42], TypeError, "must be a str, not int"),
+        (1, lambda w: ((), outside), ValueError, "feature column 71075 is outside"),
+        (1, lambda w: ((), b"123"), TypeError, "int64 columns as bytes"),
+        (1, lambda w: 1 / 0, ZeroDivisionError, "division"),
+        (3, model.table.astype(np.float32), TypeError, "float64"),
+        (3, model.table[:, :3].copy(), ValueError, "do not fit together"),
+        (3, np.asfortranarray(model.table), ValueError, "not C-contiguous"),
+        (4, model.part_ends[:1] - 1, ValueError, "do not fit together"),
+        (5, model.bias[:2], ValueError, "do not fit together"),
+        (2, ({"hello": "not a node"},), TypeError, "tuple of dicts|trie node"),
+    ]:
+        bad_arguments = [*arguments[:position], bad, *arguments[position + 1 :]]
+        with pytest.raises(error, match=match):
+            _score.probabilities(
+                ["hello world", "hello again"] if position == 2 else bad_arguments[0], *bad_arguments[1:]
+            )
+
+
+def test_the_served_model_equals_scikit_learn_on_every_message(served, pipeline_halves, messages):
     features, classifier = pipeline_halves
     texts = list(messages["text"]) + EDGE_CASES
     matrix = features.transform(texts)
-    labels, probabilities = spam_model.model.predict(texts)
+    labels, probabilities = served.predict(texts)
     np.testing.assert_array_equal(labels, classifier.predict(matrix))
     np.testing.assert_allclose(probabilities, classifier.predict_proba(matrix)[:, 1], rtol=0, atol=1e-12)
 
@@ -75,21 +131,21 @@ def scikit_learn_columns(vectorizers, text) -> list[int]:
     return sorted(found)
 
 
-def test_one_message_at_a_time_equals_scikit_learn(spam_model, pipeline_halves, messages):
+def test_one_message_at_a_time_equals_scikit_learn(served, pipeline_halves, messages):
     # one text at a time (what /predict sends): every 5th message and the edge cases
     features, classifier = pipeline_halves
     texts = list(messages["text"].iloc[::5]) + EDGE_CASES
     matrix = features.transform(texts)
-    results = [spam_model.model.predict([text]) for text in texts]  # each: ([label], [probability])
+    results = [served.predict([text]) for text in texts]  # each: ([label], [probability])
     labels, one_by_one = [r[0][0] for r in results], [r[1][0] for r in results]
     np.testing.assert_allclose(one_by_one, classifier.predict_proba(matrix)[:, 1], rtol=0, atol=1e-12)
     np.testing.assert_array_equal(labels, classifier.predict(matrix))
 
 
-def test_one_message_and_an_empty_batch(spam_model):
-    labels, probabilities = spam_model.model.predict(["WIN a FREE prize, call now"])
+def test_one_message_and_an_empty_batch(served):
+    labels, probabilities = served.predict(["WIN a FREE prize, call now"])
     assert labels == [1] and type(probabilities[0]) is float and len(probabilities) == 1
-    assert spam_model.model.predict([]) == ([], [])
+    assert served.predict([]) == ([], [])
 
 
 @pytest.mark.parametrize("kind", ["article", "naive_bayes", "logreg"])
@@ -142,13 +198,14 @@ def test_every_variant_is_exported_with_scikit_learns_answers_or_refused(variant
         with pytest.raises(linear_export.NotExportable):
             exported(pipeline)
         return
-    model = exported(pipeline)
     texts = list(messages["text"].iloc[1::7]) + EDGE_CASES + ["Café CRÈME à la carte", "FREE FREE free"]
-    labels, probabilities = model.predict(texts)
-    np.testing.assert_array_equal(labels, pipeline.predict(texts))
-    np.testing.assert_allclose(probabilities, pipeline.predict_proba(texts)[:, 1], rtol=0, atol=1e-9)
-    one = [model.predict([text]) for text in texts[:50]]
-    assert [label for [label], _ in one] == labels[:50]
+    for compiled in KERNELS.values():
+        model = exported(pipeline, compiled)
+        labels, probabilities = model.predict(texts)
+        np.testing.assert_array_equal(labels, pipeline.predict(texts))
+        np.testing.assert_allclose(probabilities, pipeline.predict_proba(texts)[:, 1], rtol=0, atol=1e-9)
+        one = [model.predict([text]) for text in texts[:50]]
+        assert [label for [label], _ in one] == labels[:50]
 
 
 def test_a_model_whose_parts_do_not_fit_is_not_exported(pipeline_halves, messages):

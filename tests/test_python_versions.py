@@ -56,8 +56,9 @@ def test_find_python_fails_when_none_is_supported(interpreters, tmp_path):
 
 
 def test_make_refuses_an_unsupported_python_and_says_what_to_do(interpreters, tmp_path):
-    for name in ("Makefile", "requirements.txt", "pyproject.toml"):
-        shutil.copy(ROOT / name, tmp_path)
+    for name in ("Makefile", "requirements.txt", "pyproject.toml", "setup.py", "spamcheck/serving/_score.c"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / name, tmp_path / name)
     shutil.copytree(ROOT / "scripts", tmp_path / "scripts")
     done = subprocess.run(
         ["make", "venv", f"PYTHON={interpreters[TOO_OLD]}"], cwd=tmp_path, capture_output=True, text=True, timeout=60

@@ -70,12 +70,13 @@ class Vectorizer:
             raise ValueError(f"ngram_range {self.ngram_range} is not 1 <= min <= max")
 
 
-def _token_ngrams(vocabulary: list[str], offset: int, min_n: int, max_n: int):
-    """``tokens -> columns`` of the word n-grams in ``vocabulary`` for n in [min_n, max_n], n >= 2.
+def word_ngram_trie(vocabulary: list[str], offset: int, min_n: int, max_n: int) -> dict:
+    """The word n-grams of ``vocabulary`` for n in [min_n, max_n], n >= 2, as a trie of their tokens:
+    ``{token: [column or None, {next token: [...]} or None]}``.
 
-    The n-grams are kept as a trie of their tokens (``{token: [column or None, {next token: ...} or
-    None]}``) and looked up from each token of a text: the tokens come from the word cache with their
-    hashes already computed, so no n-gram string is built or hashed per request.
+    A text's n-grams are looked up from each of its tokens (:func:`trie_columns`): the tokens come
+    from the word cache with their hashes already computed, so no n-gram string is built or hashed
+    per request.
     """
     trie: dict = {}
     for column, gram in enumerate(vocabulary):
@@ -88,19 +89,21 @@ def _token_ngrams(vocabulary: list[str], offset: int, min_n: int, max_n: int):
                     node[1] = {}
                 children = node[1]
             children.setdefault(tokens[-1], [None, None])[0] = int(column + offset)
+    return trie
 
-    def columns(tokens: list[str]) -> list[int]:
-        found, n = [], len(tokens)
-        for start in range(n - 1):
-            node, end = trie.get(tokens[start]), start + 1
-            while node is not None and node[1] is not None and end < n:
-                node = node[1].get(tokens[end])
-                if node is not None and node[0] is not None:
-                    found.append(node[0])
-                end += 1
-        return found
 
-    return columns
+def trie_columns(trie: dict, tokens: list[str]) -> list[int]:
+    """The columns of the word n-grams of ``trie`` that start at each of ``tokens``, in order
+    (``_score.c``'s walk_trie does the same, compiled)."""
+    found, n = [], len(tokens)
+    for start in range(n - 1):
+        node, end = trie.get(tokens[start]), start + 1
+        while node is not None and node[1] is not None and end < n:
+            node = node[1].get(tokens[end])
+            if node is not None and node[0] is not None:
+                found.append(node[0])
+            end += 1
+    return found
 
 
 def _char_wb_columns(grams, get):
@@ -131,8 +134,8 @@ class Analyzers:
     """
 
     def __init__(self, vectorizers: list[Vectorizer], offsets):
-        # of_word: (word, its tokens) -> columns, cached per word; of_tokens: the text's tokens -> columns
-        self.of_word, self.of_tokens = [], []
+        # of_word: (word, its tokens) -> columns, cached per word; tries: the word n-grams of n >= 2
+        self.of_word, self.tries = [], []
         self.needs_tokens = False
         for vectorizer, offset in zip(vectorizers, offsets):
             get = {gram: column + int(offset) for column, gram in enumerate(vectorizer.vocabulary)}.get
@@ -144,7 +147,8 @@ class Analyzers:
                 if min_n == 1:
                     self.of_word.append(_token_columns(get))
                 if max_n >= 2:
-                    self.of_tokens.append(_token_ngrams(vectorizer.vocabulary, int(offset), max(min_n, 2), max_n))
+                    self.tries.append(word_ngram_trie(vectorizer.vocabulary, int(offset), max(min_n, 2), max_n))
+        self.tries = tuple(self.tries)  # as _score.probabilities takes them
         self.word = lru_cache(maxsize=WORD_CACHE_SIZE)(self._word)
 
     def _word(self, word: str) -> tuple[tuple[str, ...], bytes]:
@@ -158,9 +162,9 @@ class Analyzers:
         # char_wb's words: scikit-learn collapses runs of whitespace, then splits on whitespace
         words = list(map(self.word, text.lower().split()))
         pieces = [columns for _, columns in words]
-        if self.of_tokens:
+        if self.tries:
             tokens = [token for its_tokens, _ in words for token in its_tokens]
-            pieces += [_int64_bytes(columns(tokens)) for columns in self.of_tokens]
+            pieces += [_int64_bytes(trie_columns(trie, tokens)) for trie in self.tries]
         return b"".join(pieces)
 
     def columns_of(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -97,4 +97,10 @@ def load(directory: Path | str | None = None) -> SpamModel:
         raise ArtifactError(str(exc)) from None
     except model_file.ModelFileError as exc:
         raise ArtifactError(str(exc)) from None
+    if not model.compiled:
+        logging.getLogger(__name__).warning(
+            "spamcheck.serving._score is not built (the package was installed without a C compiler): "
+            "scoring with numpy, several times slower per message. Install gcc (or clang) and "
+            "reinstall: pip install -e ."
+        )
     return SpamModel(model, card)

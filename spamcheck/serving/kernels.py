@@ -1,17 +1,16 @@
-"""The model's second part: the arithmetic, in numpy.
+"""The model's second part: the arithmetic, in numpy (the fallback of the compiled ``_score``).
 
-From the columns the analyzers found, the functions here compute what the scikit-learn pipeline
+From the columns the analyzers found, :func:`probabilities` computes what the scikit-learn pipeline
 computes: counts, ``1 + log(tf)``, times IDF, L2 norm per vectorizer, each calibrated SVM's decision
-value and sigmoid, and their mean. Nothing is compiled at start (numba did this before, at the price
-of 208 MB of image; docs/speed.md). Both take the model as ``table``, one row per feature: its IDF,
-then one value per calibrated SVM (its weight times its sigmoid's slope a); ``bias`` is the matching
+value and sigmoid, and their mean. ``_score.c`` does the same arithmetic one text at a time, compiled;
+this kernel serves where the package was installed without a C compiler, and is the reference the
+tests hold the compiled one to. It takes the model as ``table``, one row per feature: its IDF, then
+one value per calibrated SVM (its weight times its sigmoid's slope a); ``bias`` is the matching
 ``a * intercept + b``, since a * (w.x + c) + b == (a * w).x + (a * c + b). The features of part p
 (one vectorizer) are the columns below ``part_ends[p]``.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
@@ -39,29 +38,3 @@ def probabilities(columns, bounds, table, part_ends, bias) -> np.ndarray:
     z = bias + scaled.reshape(n_texts, n_parts, n_svms).sum(axis=1)
     # the sigmoid calibration of each SVM, P(spam) = 1 / (1 + exp(a * f + b)), and their mean
     return (1.0 / (1.0 + np.exp(z))).mean(axis=1)
-
-
-def one_probability(column_bytes: bytes, table, part_ends, bias: list[float]) -> float:
-    """P(spam) of one text (a web request) whose n-gram occurrences are the int64s of ``column_bytes``.
-
-    The same arithmetic as :func:`probabilities` in fewer numpy calls, each of which costs
-    microseconds while the arithmetic on a few hundred numbers costs less (about 35 µs against 50 µs
-    a message here): no keys, and the last steps on a handful of Python floats."""
-    keys = np.sort(np.frombuffer(column_bytes, dtype=np.int64))
-    first = np.empty(keys.size + 1, dtype=bool)  # where each distinct column starts, and the end
-    first[0] = first[-1] = True
-    np.not_equal(keys[1:], keys[:-1], out=first[1:-1])
-    at = first.nonzero()[0]
-    column = keys[at[:-1]]
-    rows = table[column]
-    values = rows[:, 0] * (1.0 + np.log(at[1:] - at[:-1]))
-    rows[:, 0] = values
-    rows *= values[:, None]
-    z, start = list(bias), 0
-    for end in column.searchsorted(part_ends).tolist():  # part p's columns are rows[start:end]
-        if end > start:
-            squares, *weighted = rows[start:end].sum(axis=0).tolist()
-            norm = math.sqrt(squares)
-            z = [zi + w / norm for zi, w in zip(z, weighted)]
-        start = end
-    return sum(1.0 / (1.0 + math.exp(zi)) for zi in z) / len(z)

@@ -7,7 +7,10 @@ joblib for the FeatureUnion: milliseconds for one message, while the arithmetic 
 
 What: the analyzers' n-grams (``analyzers``: the same as scikit-learn's, each word's cached), their
 vocabulary columns, counts, ``1 + log(tf)``, times IDF, L2 norm per vectorizer, the linear SVMs'
-decision values, each one's sigmoid calibration, their mean, and the threshold (``kernels``).
+decision values, each one's sigmoid calibration, their mean, and the threshold. The loops over a
+text's words and n-grams and the arithmetic are compiled (``_score.c``, built when the package is
+installed); without a C compiler at install, numpy does the arithmetic (``kernels``), several times
+slower per message, and the service logs a warning.
 ``spamcheck.training.linear_export`` writes the arrays from a fitted pipeline and checks this model's
 answers against scikit-learn's before it writes; tests/test_linear_model.py checks them on all 5,574
 messages, one at a time and in one batch.
@@ -20,6 +23,11 @@ import numpy as np
 from spamcheck.serving import kernels, model_file
 from spamcheck.serving.analyzers import Analyzers, Vectorizer
 
+try:  # compiled by setup.py at install; the image always has it (docker/Dockerfile checks)
+    from spamcheck.serving import _score
+except ImportError:  # installed without a C compiler: numpy's kernel instead
+    _score = None
+
 _SHAPES = {  # each array's dtype kind and number of dimensions
     "idf": ("f", 1),
     "weights": ("f", 2),
@@ -30,7 +38,11 @@ _SHAPES = {  # each array's dtype kind and number of dimensions
 class LinearModel:
     """Spam probabilities and labels, equal to the exported scikit-learn pipeline's."""
 
-    def __init__(self, spec: dict, arrays: dict[str, np.ndarray], source: str = "arrays"):
+    def __init__(self, spec: dict, arrays: dict[str, np.ndarray], source: str = "arrays", compiled: bool | None = None):
+        """``compiled``: score with ``_score`` (default: when it was built) or, False, with numpy's kernel."""
+        if compiled and _score is None:
+            raise RuntimeError("spamcheck.serving._score was not built: install a C compiler and reinstall the package")
+        self.compiled = _score is not None if compiled is None else compiled
         try:
             self.vectorizers = [
                 Vectorizer(v["analyzer"], tuple(v["ngram_range"]), arrays[f"vocabulary_{i}"].tolist())
@@ -43,7 +55,6 @@ class LinearModel:
         except (KeyError, TypeError, ValueError) as exc:
             raise model_file.ModelFileError(f"{source} does not describe a linear model: {exc!r}") from None
         idf, weights, self.bias = arrays["idf"], arrays["weights"], arrays["bias"]
-        self.bias_list = self.bias.tolist()  # one_probability works on Python floats
         self.part_ends = np.cumsum([len(v.vocabulary) for v in self.vectorizers], dtype=np.int64)
         if not (idf.size == weights.shape[0] == self.part_ends[-1] and weights.shape[1] == self.bias.size):
             raise model_file.ModelFileError(
@@ -58,9 +69,11 @@ class LinearModel:
 
     def predict(self, texts: list[str]) -> tuple[list[int], list[float]]:
         """Labels (1 = spam) and P(spam) for each text, as the scikit-learn pipeline gives them."""
-        if len(texts) == 1:  # one web request: the kernel made for it
-            column_bytes = self.analyzers.column_bytes(texts[0])
-            probabilities = [kernels.one_probability(column_bytes, self.table, self.part_ends, self.bias_list)]
+        if self.compiled:
+            analyzers = self.analyzers
+            probabilities = _score.probabilities(
+                list(texts), analyzers.word, analyzers.tries, self.table, self.part_ends, self.bias
+            )
         else:
             columns, bounds = self.analyzers.columns_of(texts)
             probabilities = kernels.probabilities(columns, bounds, self.table, self.part_ends, self.bias).tolist()
