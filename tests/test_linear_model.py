@@ -55,27 +55,44 @@ def test_the_compiled_kernel_refuses_what_it_cannot_score(spam_model):
     from spamcheck.serving import _score
 
     model = spam_model.model
-    word, tries = model.analyzers.word, model.analyzers.tries
-    arguments = [["hello"], word, tries, model.table, model.part_ends, model.bias]
-    assert _score.probabilities(*arguments) == pytest.approx(model.predict(["hello"])[1], abs=1e-12)
-    outside = np.array([len(model.table)], dtype=np.int64).tobytes()  # one past the last feature
+    per_word, tries = model.analyzers.per_word, model.analyzers.tries
+    arguments = [per_word, tries, model.table, model.part_ends, model.bias, 100]
     for position, bad, error, match in [
-        (0, ["hello", 42], TypeError, "must be a str, not int"),
-        (1, lambda w: ((), outside), ValueError, "feature column 71075 is outside"),
-        (1, lambda w: ((), b"123"), TypeError, "int64 columns as bytes"),
-        (1, lambda w: 1 / 0, ZeroDivisionError, "division"),
-        (3, model.table.astype(np.float32), TypeError, "float64"),
-        (3, model.table[:, :3].copy(), ValueError, "do not fit together"),
-        (3, np.asfortranarray(model.table), ValueError, "not C-contiguous"),
-        (4, model.part_ends[:1] - 1, ValueError, "do not fit together"),
-        (5, model.bias[:2], ValueError, "do not fit together"),
-        (2, ({"hello": "not a node"},), TypeError, "tuple of dicts|trie node"),
+        (0, ((True, 0, 2, {}),), ValueError, "1 <= min_n <= max_n"),
+        (0, ((False, 1, 2, {}),), ValueError, "1, 1. for tokens"),
+        (0, ((True, 1, 2, "not a dict"),), TypeError, "dict"),
+        (1, ("not a dict",), TypeError, "tuple of dicts"),
+        (2, model.table.astype(np.float32), TypeError, "float64"),
+        (2, model.table[:, :3].copy(), ValueError, "do not fit together"),
+        (2, np.asfortranarray(model.table), ValueError, "not C-contiguous"),
+        (3, model.part_ends[:1] - 1, ValueError, "do not fit together"),
+        (3, model.part_ends[::-1].copy(), ValueError, "fit together|increasing"),
+        (4, model.bias[:2], ValueError, "do not fit together"),
+        (5, 0, ValueError, "cache_size"),
     ]:
-        bad_arguments = [*arguments[:position], bad, *arguments[position + 1 :]]
         with pytest.raises(error, match=match):
-            _score.probabilities(
-                ["hello world", "hello again"] if position == 2 else bad_arguments[0], *bad_arguments[1:]
-            )
+            _score.Scorer(*arguments[:position], bad, *arguments[position + 1 :])
+    scorer = _score.Scorer(*arguments)
+    with pytest.raises(TypeError, match="must be a str, not int"):
+        scorer.probabilities(["hello", 42])
+    # a vocabulary whose column lies outside the table, and a trie whose node is not one
+    outside = _score.Scorer(((False, 1, 1, {"hello": len(model.table)}),), (), *arguments[2:])
+    with pytest.raises(ValueError, match=f"feature column {len(model.table)} is outside"):
+        outside.probabilities(["hello"])
+    broken_trie = _score.Scorer(per_word, ({"hello": "not a node"},), *arguments[2:])
+    with pytest.raises(TypeError, match="trie node"):
+        broken_trie.probabilities(["hello world"])
+    assert scorer.probabilities(["hello"]) == pytest.approx(model.predict(["hello"])[1], abs=1e-12)
+
+
+def test_the_compiled_word_cache_is_bounded(spam_model):
+    from spamcheck.serving import _score
+
+    model = spam_model.model
+    small = _score.Scorer(model.analyzers.per_word, model.analyzers.tries, model.table, model.part_ends, model.bias, 3)
+    texts = ["one two three four five", "six seven", "one two three four five"]
+    assert small.probabilities(texts) == pytest.approx(model.predict(texts)[1], abs=1e-12)
+    assert small.cached_words() <= 3
 
 
 def test_the_served_model_equals_scikit_learn_on_every_message(served, pipeline_halves, messages):
@@ -90,8 +107,11 @@ def test_the_served_model_equals_scikit_learn_on_every_message(served, pipeline_
 def test_the_analyzers_find_the_columns_scikit_learn_finds(spam_model, pipeline_halves, messages):
     # the rewritten analyzers (word n-grams and char_wb n-grams, cached per word) against scikit-learn's own
     vectorizers = [vec for _, vec in pipeline_halves[0].transformer_list]
+    scorer = spam_model.model.scorer
     for text in list(messages["text"]) + EDGE_CASES:
-        assert found_columns(spam_model.model.analyzers, text) == scikit_learn_columns(vectorizers, text), text
+        expected = scikit_learn_columns(vectorizers, text)
+        assert found_columns(spam_model.model.analyzers, text) == expected, text
+        assert sorted(np.frombuffer(scorer.columns(text), dtype=np.int64).tolist()) == expected, text
 
 
 @pytest.mark.parametrize(
@@ -112,8 +132,20 @@ def test_analyzers_of_other_vectorizers_find_scikit_learns_columns(settings, mes
         Vectorizer(v.analyzer, v.ngram_range, sorted(v.vocabulary_, key=v.vocabulary_.get)) for v in vectorizers
     ]
     analyzers = Analyzers(described, np.cumsum([0] + [len(vec.vocabulary_) for vec in vectorizers]))
+    scorer = compiled_scorer(analyzers)
     for text in texts:
-        assert found_columns(analyzers, text) == scikit_learn_columns(vectorizers, text), text
+        expected = scikit_learn_columns(vectorizers, text)
+        assert found_columns(analyzers, text) == expected, text
+        assert sorted(np.frombuffer(scorer.columns(text), dtype=np.int64).tolist()) == expected, text
+
+
+def compiled_scorer(analyzers):
+    """_score's Scorer of the same vectorizers (the arrays only need the right shapes: columns only)."""
+    from spamcheck.serving import _score
+
+    n_features = max((c for _, _, _, v in analyzers.per_word for c in v.values()), default=0) + 1
+    table, part_ends = np.zeros((n_features, 2)), np.array([n_features], dtype=np.int64)
+    return _score.Scorer(analyzers.per_word, analyzers.tries, table, part_ends, np.zeros(1), 1000)
 
 
 def found_columns(analyzers, text) -> list[int]:

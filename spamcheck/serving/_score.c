@@ -1,15 +1,20 @@
 /* spamcheck.serving._score: the served model's per-message work, compiled (built by setup.py).
  *
- * probabilities(texts, word, tries, table, part_ends, bias) -> list of P(spam), one per text.
+ * Scorer(per_word, tries, table, part_ends, bias, cache_size): made once per loaded model.
+ *   .probabilities(texts) -> list of P(spam), one per text
+ *   .word(word) -> (its tokens, the int64 feature columns of its n-grams as bytes), cached
+ *   .columns(text) -> the int64 columns of all of a text's n-grams as bytes (what tests compare)
  *
- * It does what linear_model.LinearModel.predict does with the numpy kernel, without a Python loop
- * over a text's words, tokens or n-grams: each text is lowercased and split on whitespace (str's
- * own methods), each word goes through ``word`` (the analyzers' cached Python function: the word's
- * tokens and the int64 feature columns of its n-grams), the tokens through the word n-gram ``tries``
- * (as analyzers.trie_columns walks them), and the columns through the arithmetic of
- * kernels.probabilities: counts, 1 + log(tf) times IDF, L2 norm per part, each calibrated SVM's
- * decision value and sigmoid, their mean. The n-grams are still found by Python (``word``), so they
- * are scikit-learn's by the same code as without this module; only the loops are compiled.
+ * It does what linear_model.LinearModel.predict does with the Python analyzers and numpy's kernel,
+ * without a Python loop: each text is lowercased and split on whitespace (str's own methods); each
+ * word's tokens (runs of two or more word characters, what scikit-learn's default token pattern
+ * (?u)\b\w\w+\b finds, with the re module's \w) and the columns of its char_wb n-grams and single
+ * tokens are found once and cached (``per_word``: for each such vectorizer, whether it is char_wb,
+ * its n-gram range and its vocabulary as a dict of n-gram -> column); the tokens go through the word
+ * n-gram ``tries`` (as analyzers.trie_columns walks them); and the columns through the arithmetic
+ * of kernels.probabilities: counts, 1 + log(tf) times IDF, L2 norm per part, each calibrated SVM's
+ * decision value and sigmoid, their mean. tests/test_linear_model.py holds it to scikit-learn and to
+ * the Python analyzers on every message.
  *
  * ``table`` is float64 of shape (features, 1 + SVMs): a feature's IDF, then its scaled weights;
  * ``part_ends`` int64, the end of each vectorizer's columns; ``bias`` float64, one per SVM.
@@ -45,14 +50,14 @@ static int reserve(Growable *a, Py_ssize_t more)
     return 0;
 }
 
-/* The model's arrays, read through the buffer protocol (numpy arrays, or anything that has one). */
-typedef struct {
-    Py_buffer table, part_ends, bias;
-    const double *rows, *biases;
-    const int64_t *ends;
-    Py_ssize_t n_features, width, n_parts, n_svms;
-    double *squares, *dots; /* per text: per part, the sum of squares and the SVMs' dot products */
-} Model;
+
+static int append_column(Growable *columns, long long column)
+{
+    if (reserve(columns, 1) < 0)
+        return -1;
+    ((int64_t *)columns->items)[columns->size++] = column;
+    return 0;
+}
 
 /* A buffer's format is one native or little-endian item of one of ``kinds``, ``size`` bytes each. */
 static int has_format(const Py_buffer *view, const char *kinds, Py_ssize_t size)
@@ -63,113 +68,292 @@ static int has_format(const Py_buffer *view, const char *kinds, Py_ssize_t size)
     return format[0] != '\0' && format[1] == '\0' && strchr(kinds, format[0]) != NULL && view->itemsize == size;
 }
 
-static void model_release(Model *m)
+/* One vectorizer whose columns are found word by word: char_wb n-grams, or single tokens. */
+typedef struct {
+    int char_wb;
+    Py_ssize_t min_n, max_n;
+    PyObject *vocabulary; /* dict: n-gram -> column */
+} PerWord;
+
+typedef struct {
+    PyObject_HEAD
+    PerWord *per_word;
+    Py_ssize_t n_per_word;
+    int needs_tokens;
+    PyObject *tries;  /* tuple of dicts: token -> [column or None, dict of next tokens or None] */
+    PyObject *cache;  /* dict: word -> (tokens, columns as bytes); emptied when it reaches cache_size */
+    Py_ssize_t cache_size;
+    PyObject *space, *lower, *split;
+    Py_buffer table, part_ends, bias;
+    const double *rows, *biases;
+    const int64_t *ends;
+    Py_ssize_t n_features, width, n_parts, n_svms;
+    double *squares, *dots; /* per text: per part, the sum of squares and the SVMs' dot products */
+    uint32_t *counts;       /* per feature column, its count in the text being scored; zero between texts */
+    Growable columns, tokens, word_columns;
+} Scorer;
+
+static int scorer_traverse(Scorer *self, visitproc visit, void *arg)
 {
-    PyMem_Free(m->squares);
-    PyMem_Free(m->dots);
-    if (m->table.obj)
-        PyBuffer_Release(&m->table);
-    if (m->part_ends.obj)
-        PyBuffer_Release(&m->part_ends);
-    if (m->bias.obj)
-        PyBuffer_Release(&m->bias);
+    for (Py_ssize_t i = 0; i < self->n_per_word; i++)
+        Py_VISIT(self->per_word[i].vocabulary);
+    Py_VISIT(self->tries);
+    Py_VISIT(self->cache);
+    return 0;
 }
 
-static int model_read(Model *m, PyObject *table, PyObject *part_ends, PyObject *bias)
+static int scorer_clear(Scorer *self)
+{
+    for (Py_ssize_t i = 0; i < self->n_per_word; i++)
+        Py_CLEAR(self->per_word[i].vocabulary);
+    Py_CLEAR(self->tries);
+    Py_CLEAR(self->cache);
+    return 0;
+}
+
+static void scorer_dealloc(Scorer *self)
+{
+    PyObject_GC_UnTrack(self);
+    scorer_clear(self);
+    Py_XDECREF(self->space);
+    Py_XDECREF(self->lower);
+    Py_XDECREF(self->split);
+    if (self->table.obj)
+        PyBuffer_Release(&self->table);
+    if (self->part_ends.obj)
+        PyBuffer_Release(&self->part_ends);
+    if (self->bias.obj)
+        PyBuffer_Release(&self->bias);
+    PyMem_Free(self->per_word);
+    PyMem_Free(self->squares);
+    PyMem_Free(self->dots);
+    PyMem_Free(self->counts);
+    PyMem_Free(self->columns.items);
+    PyMem_Free(self->tokens.items);
+    PyMem_Free(self->word_columns.items);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int read_arrays(Scorer *self, PyObject *table, PyObject *part_ends, PyObject *bias)
 {
     const int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT;
-    if (PyObject_GetBuffer(table, &m->table, flags) < 0 || PyObject_GetBuffer(part_ends, &m->part_ends, flags) < 0
-        || PyObject_GetBuffer(bias, &m->bias, flags) < 0)
+    if (PyObject_GetBuffer(table, &self->table, flags) < 0 || PyObject_GetBuffer(part_ends, &self->part_ends, flags) < 0
+        || PyObject_GetBuffer(bias, &self->bias, flags) < 0)
         return -1;
-    if (m->table.ndim != 2 || !has_format(&m->table, "d", 8) || m->bias.ndim != 1 || !has_format(&m->bias, "d", 8)
-        || m->part_ends.ndim != 1 || !has_format(&m->part_ends, "lq", 8)) {
+    if (self->table.ndim != 2 || !has_format(&self->table, "d", 8) || self->bias.ndim != 1
+        || !has_format(&self->bias, "d", 8) || self->part_ends.ndim != 1 || !has_format(&self->part_ends, "lq", 8)) {
         PyErr_SetString(PyExc_TypeError, "table and bias must be float64 arrays of 2 and 1 dimensions, part_ends int64");
         return -1;
     }
-    m->rows = m->table.buf;
-    m->n_features = m->table.shape[0];
-    m->width = m->table.shape[1];
-    m->biases = m->bias.buf;
-    m->n_svms = m->bias.shape[0];
-    m->ends = m->part_ends.buf;
-    m->n_parts = m->part_ends.shape[0];
-    if (m->n_svms < 1 || m->width != 1 + m->n_svms || m->n_parts < 1 || m->ends[m->n_parts - 1] != m->n_features) {
-        PyErr_Format(PyExc_ValueError,
-                     "a table of %zd x %zd, %zd biases and %zd parts ending at %lld do not fit together",
-                     m->n_features, m->width, m->n_svms, m->n_parts, (long long)m->ends[m->n_parts - 1]);
+    self->rows = self->table.buf;
+    self->n_features = self->table.shape[0];
+    self->width = self->table.shape[1];
+    self->biases = self->bias.buf;
+    self->n_svms = self->bias.shape[0];
+    self->ends = self->part_ends.buf;
+    self->n_parts = self->part_ends.shape[0];
+    if (self->n_svms < 1 || self->width != 1 + self->n_svms || self->n_parts < 1
+        || self->ends[self->n_parts - 1] != self->n_features) {
+        PyErr_Format(PyExc_ValueError, "a table of %zd x %zd, %zd biases and %zd parts do not fit together",
+                     self->n_features, self->width, self->n_svms, self->n_parts);
         return -1;
     }
-    m->squares = PyMem_Malloc(sizeof(double) * (size_t)m->n_parts);
-    m->dots = PyMem_Malloc(sizeof(double) * (size_t)(m->n_parts * m->n_svms));
-    if (m->squares == NULL || m->dots == NULL) {
+    for (Py_ssize_t p = 1; p < self->n_parts; p++)
+        if (self->ends[p] < self->ends[p - 1] || self->ends[0] < 0) {
+            PyErr_SetString(PyExc_ValueError, "part_ends must be increasing");
+            return -1;
+        }
+    self->squares = PyMem_Calloc((size_t)self->n_parts, sizeof(double));
+    self->dots = PyMem_Calloc((size_t)(self->n_parts * self->n_svms), sizeof(double));
+    self->counts = PyMem_Calloc((size_t)self->n_features, sizeof(uint32_t));
+    if (self->squares == NULL || self->dots == NULL || self->counts == NULL) {
         PyErr_NoMemory();
         return -1;
     }
     return 0;
 }
 
-/* Per feature column, its count in the text being scored: zero between texts. One per process,
- * grown to the largest model scored; only used where no Python code runs, so the GIL guards it. */
-static uint32_t *counts;
-static Py_ssize_t counts_size;
-
-/* P(spam) of one text from its n-gram occurrences (``columns``, overwritten); -1 with an exception
- * set for a column outside the table. Counting in ``counts`` instead of sorting the columns keeps it
- * linear (a text has hundreds of n-gram occurrences). */
-static double probability(Model *m, int64_t *columns, Py_ssize_t n)
+static int read_per_word(Scorer *self, PyObject *per_word)
 {
-    if (counts_size < m->n_features) {
-        uint32_t *grown = PyMem_Realloc(counts, sizeof(uint32_t) * (size_t)m->n_features);
-        if (grown == NULL) {
-            PyErr_NoMemory();
-            return -1.0;
+    if (!PyTuple_Check(per_word)) {
+        PyErr_SetString(PyExc_TypeError, "per_word must be a tuple of (char_wb, min_n, max_n, vocabulary)");
+        return -1;
+    }
+    self->n_per_word = PyTuple_GET_SIZE(per_word);
+    self->per_word = PyMem_Calloc((size_t)self->n_per_word + 1, sizeof(PerWord));
+    if (self->per_word == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < self->n_per_word; i++) {
+        PerWord *v = &self->per_word[i];
+        PyObject *vocabulary;
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(per_word, i), "pnnO!", &v->char_wb, &v->min_n, &v->max_n, &PyDict_Type,
+                              &vocabulary))
+            return -1;
+        if (v->min_n < 1 || v->max_n < v->min_n || (!v->char_wb && v->max_n != 1)) {
+            PyErr_SetString(PyExc_ValueError, "an n-gram range must be 1 <= min_n <= max_n, and (1, 1) for tokens");
+            return -1;
         }
-        memset(grown + counts_size, 0, sizeof(uint32_t) * (size_t)(m->n_features - counts_size));
-        counts = grown;
-        counts_size = m->n_features;
+        v->vocabulary = Py_NewRef(vocabulary);
+        self->needs_tokens |= !v->char_wb;
     }
-    Py_ssize_t distinct = 0; /* the distinct columns move to the front of ``columns``, in first-seen order */
-    for (Py_ssize_t i = 0; i < n; i++) {
-        int64_t column = columns[i];
-        if (column < 0 || column >= m->n_features) {
-            for (Py_ssize_t d = 0; d < distinct; d++)
-                counts[columns[d]] = 0;
-            PyErr_Format(PyExc_ValueError, "feature column %lld is outside the model's %zd", (long long)column,
-                         m->n_features);
-            return -1.0;
-        }
-        if (counts[column]++ == 0)
-            columns[distinct++] = column;
-    }
-    memset(m->squares, 0, sizeof(double) * (size_t)m->n_parts);
-    memset(m->dots, 0, sizeof(double) * (size_t)(m->n_parts * m->n_svms));
-    for (Py_ssize_t d = 0; d < distinct; d++) {
-        int64_t column = columns[d];
-        uint32_t count = counts[column];
-        counts[column] = 0;
-        Py_ssize_t part = 0;
-        while (column >= m->ends[part]) /* parts are consecutive ranges of columns */
-            part++;
-        const double *row = m->rows + column * m->width;
-        double value = row[0] * (1.0 + log((double)count)); /* sublinear tf times IDF */
-        double *dots = m->dots + part * m->n_svms;
-        m->squares[part] += value * value;
-        for (Py_ssize_t k = 0; k < m->n_svms; k++)
-            dots[k] += value * row[1 + k];
-    }
-    double total = 0.0;
-    for (Py_ssize_t k = 0; k < m->n_svms; k++) {
-        double z = m->biases[k];
-        for (Py_ssize_t p = 0; p < m->n_parts; p++)
-            if (m->squares[p] > 0.0)
-                z += m->dots[p * m->n_svms + k] / sqrt(m->squares[p]);
-        total += 1.0 / (1.0 + exp(z)); /* the sigmoid calibration: 1 / (1 + exp(a * f + b)) */
-    }
-    return total / (double)m->n_svms;
+    return 0;
 }
 
-/* Append the columns of the word n-grams found in ``trie`` (see analyzers._word_ngram_trie: a dict of
- * token -> [column or None, dict of next tokens or None]) from each token of ``tokens``. */
+static PyObject *scorer_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    static char *keywords[] = {"per_word", "tries", "table", "part_ends", "bias", "cache_size", NULL};
+    PyObject *per_word, *tries, *table, *part_ends, *bias;
+    Py_ssize_t cache_size;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO!OOOn", keywords, &per_word, &PyTuple_Type, &tries, &table,
+                                     &part_ends, &bias, &cache_size))
+        return NULL;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(tries); i++)
+        if (!PyDict_Check(PyTuple_GET_ITEM(tries, i))) {
+            PyErr_SetString(PyExc_TypeError, "tries must be a tuple of dicts");
+            return NULL;
+        }
+    if (cache_size < 1) {
+        PyErr_SetString(PyExc_ValueError, "cache_size must be at least 1");
+        return NULL;
+    }
+    Scorer *self = (Scorer *)type->tp_alloc(type, 0);
+    if (self == NULL)
+        return NULL;
+    self->columns.item_size = self->word_columns.item_size = sizeof(int64_t);
+    self->tokens.item_size = sizeof(PyObject *);
+    self->tries = Py_NewRef(tries);
+    self->needs_tokens = PyTuple_GET_SIZE(tries) > 0; /* and read_per_word adds the token vectorizers */
+    self->cache_size = cache_size;
+    self->cache = PyDict_New();
+    self->space = PyUnicode_FromString(" ");
+    self->lower = PyUnicode_InternFromString("lower");
+    self->split = PyUnicode_InternFromString("split");
+    if (self->cache == NULL || self->space == NULL || self->lower == NULL || self->split == NULL
+        || read_per_word(self, per_word) < 0 || read_arrays(self, table, part_ends, bias) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+/* re's \w for str patterns: alphanumeric or the underscore. */
+static inline int is_word_character(Py_UCS4 ch)
+{
+    return Py_UNICODE_ISALNUM(ch) || ch == '_';
+}
+
+/* Look ``gram`` up in ``vocabulary`` and append its column, if it has one. */
+static int look_up(PyObject *vocabulary, PyObject *gram, Growable *columns)
+{
+    PyObject *column = PyDict_GetItemWithError(vocabulary, gram);
+    if (column == NULL)
+        return PyErr_Occurred() ? -1 : 0;
+    long long value = PyLong_AsLongLong(column);
+    if (value == -1 && PyErr_Occurred())
+        return -1;
+    return append_column(columns, value);
+}
+
+/* The char_wb n-grams of one word, as scikit-learn makes them: the word padded with one space, every
+ * n-gram for n in the range, and a padded word no longer than n counted once as a whole. */
+static int char_wb_columns(Scorer *self, const PerWord *v, PyObject *word, Growable *columns)
+{
+    PyObject *left = PyUnicode_Concat(self->space, word), *padded = NULL;
+    if (left == NULL)
+        return -1;
+    padded = PyUnicode_Concat(left, self->space);
+    Py_DECREF(left);
+    if (padded == NULL)
+        return -1;
+    Py_ssize_t length = PyUnicode_GET_LENGTH(padded);
+    int status = 0;
+    for (Py_ssize_t n = v->min_n; n <= v->max_n && status == 0; n++) {
+        if (length <= n) {
+            status = look_up(v->vocabulary, padded, columns);
+            break;
+        }
+        for (Py_ssize_t i = 0; i + n <= length && status == 0; i++) {
+            PyObject *gram = PyUnicode_Substring(padded, i, i + n);
+            status = gram == NULL ? -1 : look_up(v->vocabulary, gram, columns);
+            Py_XDECREF(gram);
+        }
+    }
+    Py_DECREF(padded);
+    return status;
+}
+
+/* A new (tokens, columns as bytes) for one lowercased word. */
+static PyObject *word_entry(Scorer *self, PyObject *word)
+{
+    PyObject *tokens = PyList_New(0), *entry = NULL;
+    if (tokens == NULL)
+        return NULL;
+    if (self->needs_tokens) {
+        Py_ssize_t length = PyUnicode_GET_LENGTH(word);
+        int kind = PyUnicode_KIND(word);
+        const void *data = PyUnicode_DATA(word);
+        for (Py_ssize_t i = 0; i < length;) {
+            Py_ssize_t j = i;
+            while (j < length && is_word_character(PyUnicode_READ(kind, data, j)))
+                j++;
+            if (j - i >= 2) {
+                PyObject *token = PyUnicode_Substring(word, i, j);
+                if (token == NULL || PyList_Append(tokens, token) < 0) {
+                    Py_XDECREF(token);
+                    goto done;
+                }
+                Py_DECREF(token);
+            }
+            i = j > i ? j : i + 1;
+        }
+    }
+    Growable *columns = &self->word_columns;
+    columns->size = 0;
+    for (Py_ssize_t p = 0; p < self->n_per_word; p++) {
+        const PerWord *v = &self->per_word[p];
+        if (v->char_wb) {
+            if (char_wb_columns(self, v, word, columns) < 0)
+                goto done;
+        }
+        else
+            for (Py_ssize_t t = 0; t < PyList_GET_SIZE(tokens); t++)
+                if (look_up(v->vocabulary, PyList_GET_ITEM(tokens, t), columns) < 0)
+                    goto done;
+    }
+    PyObject *as_tuple = PyList_AsTuple(tokens);
+    if (as_tuple == NULL)
+        goto done;
+    entry = Py_BuildValue("(Ny#)", as_tuple, (const char *)columns->items, columns->size * (Py_ssize_t)sizeof(int64_t));
+done:
+    Py_DECREF(tokens);
+    return entry;
+}
+
+/* The cached (tokens, columns) of one lowercased word: a borrowed reference, valid until the cache
+ * is next changed (callers keep a reference of their own when they need it longer). */
+static PyObject *cached_word(Scorer *self, PyObject *word)
+{
+    PyObject *entry = PyDict_GetItemWithError(self->cache, word);
+    if (entry != NULL || PyErr_Occurred())
+        return entry;
+    if (!PyUnicode_Check(word)) {
+        PyErr_Format(PyExc_TypeError, "a word must be a str, not %.100s", Py_TYPE(word)->tp_name);
+        return NULL;
+    }
+    entry = word_entry(self, word);
+    if (entry == NULL)
+        return NULL;
+    if (PyDict_GET_SIZE(self->cache) >= self->cache_size) /* bounded: start again rather than grow */
+        PyDict_Clear(self->cache);
+    int status = PyDict_SetItem(self->cache, word, entry);
+    Py_DECREF(entry);
+    return status < 0 ? NULL : entry; /* the cache holds it */
+}
+
+/* Append the columns of the word n-grams found in ``trie`` from each of ``tokens`` (the walk of
+ * analyzers.trie_columns). */
 static int walk_trie(PyObject *trie, PyObject **tokens, Py_ssize_t n, Growable *columns)
 {
     for (Py_ssize_t start = 0; start + 1 < n; start++) {
@@ -189,11 +373,8 @@ static int walk_trie(PyObject *trie, PyObject **tokens, Py_ssize_t n, Growable *
             node = PyDict_GetItemWithError(children, tokens[end]);
             if (node != NULL && PyList_Check(node) && PyList_GET_SIZE(node) == 2 && PyList_GET_ITEM(node, 0) != Py_None) {
                 long long column = PyLong_AsLongLong(PyList_GET_ITEM(node, 0));
-                if (column == -1 && PyErr_Occurred())
+                if ((column == -1 && PyErr_Occurred()) || append_column(columns, column) < 0)
                     return -1;
-                if (reserve(columns, 1) < 0)
-                    return -1;
-                ((int64_t *)columns->items)[columns->size++] = column;
             }
         }
         if (PyErr_Occurred())
@@ -202,128 +383,182 @@ static int walk_trie(PyObject *trie, PyObject **tokens, Py_ssize_t n, Growable *
     return 0;
 }
 
-static PyObject *lower_name, *split_name;
-
-/* One text's n-gram occurrences into ``columns`` (emptied first). ``held`` keeps the word results
- * whose tokens ``tokens`` borrows. */
-static int text_columns(PyObject *text, PyObject *word, PyObject *tries, Growable *columns, Growable *tokens,
-                        PyObject *held)
+/* One text's n-gram occurrences into self->columns. ``held`` keeps the word entries whose tokens
+ * self->tokens borrows (the cache may be emptied while a text is scored). */
+static int text_columns(Scorer *self, PyObject *text, PyObject *held)
 {
-    columns->size = tokens->size = 0;
-    if (PyList_SetSlice(held, 0, PyList_GET_SIZE(held), NULL) < 0)
-        return -1;
+    self->columns.size = self->tokens.size = 0;
     if (!PyUnicode_Check(text)) {
         PyErr_Format(PyExc_TypeError, "a message must be a str, not %.100s", Py_TYPE(text)->tp_name);
         return -1;
     }
     /* as analyzers.Analyzers.column_bytes: text.lower().split() */
-    PyObject *lowered = PyObject_CallMethodNoArgs(text, lower_name);
+    PyObject *lowered = PyObject_CallMethodNoArgs(text, self->lower);
     if (lowered == NULL)
         return -1;
-    PyObject *words = PyObject_CallMethodNoArgs(lowered, split_name);
+    PyObject *words = PyObject_CallMethodNoArgs(lowered, self->split);
     Py_DECREF(lowered);
     if (words == NULL)
         return -1;
-    for (Py_ssize_t w = 0; w < PyList_GET_SIZE(words); w++) {
-        PyObject *found = PyObject_CallOneArg(word, PyList_GET_ITEM(words, w));
-        if (found == NULL || PyList_Append(held, found) < 0) {
-            Py_XDECREF(found);
-            Py_DECREF(words);
-            return -1;
+    int status = 0;
+    for (Py_ssize_t w = 0; w < PyList_GET_SIZE(words) && status == 0; w++) {
+        PyObject *entry = cached_word(self, PyList_GET_ITEM(words, w));
+        if (entry == NULL || PyList_Append(held, entry) < 0) {
+            status = -1;
+            break;
         }
-        Py_DECREF(found); /* ``held`` keeps it */
-        PyObject *its_tokens, *its_columns;
-        if (!PyTuple_Check(found) || PyTuple_GET_SIZE(found) != 2 || !PyTuple_Check(its_tokens = PyTuple_GET_ITEM(found, 0))
-            || !PyBytes_Check(its_columns = PyTuple_GET_ITEM(found, 1)) || PyBytes_GET_SIZE(its_columns) % 8) {
-            PyErr_SetString(PyExc_TypeError, "word() must return (a tuple of tokens, int64 columns as bytes)");
-            Py_DECREF(words);
-            return -1;
-        }
+        PyObject *its_tokens = PyTuple_GET_ITEM(entry, 0), *its_columns = PyTuple_GET_ITEM(entry, 1);
         Py_ssize_t n_columns = PyBytes_GET_SIZE(its_columns) / 8, n_tokens = PyTuple_GET_SIZE(its_tokens);
-        if (reserve(columns, n_columns) < 0 || reserve(tokens, n_tokens) < 0) {
-            Py_DECREF(words);
-            return -1;
+        if (reserve(&self->columns, n_columns) < 0 || reserve(&self->tokens, n_tokens) < 0) {
+            status = -1;
+            break;
         }
-        memcpy((int64_t *)columns->items + columns->size, PyBytes_AS_STRING(its_columns), (size_t)n_columns * 8);
-        columns->size += n_columns;
+        memcpy((int64_t *)self->columns.items + self->columns.size, PyBytes_AS_STRING(its_columns), (size_t)n_columns * 8);
+        self->columns.size += n_columns;
         for (Py_ssize_t t = 0; t < n_tokens; t++)
-            ((PyObject **)tokens->items)[tokens->size++] = PyTuple_GET_ITEM(its_tokens, t);
+            ((PyObject **)self->tokens.items)[self->tokens.size++] = PyTuple_GET_ITEM(its_tokens, t);
     }
     Py_DECREF(words);
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(tries); i++) {
-        PyObject *trie = PyTuple_GET_ITEM(tries, i);
-        if (!PyDict_Check(trie)) {
-            PyErr_SetString(PyExc_TypeError, "tries must be a tuple of dicts");
-            return -1;
-        }
-        if (walk_trie(trie, (PyObject **)tokens->items, tokens->size, columns) < 0)
-            return -1;
-    }
-    return 0;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(self->tries) && status == 0; i++)
+        status = walk_trie(PyTuple_GET_ITEM(self->tries, i), (PyObject **)self->tokens.items, self->tokens.size,
+                           &self->columns);
+    return status;
 }
 
-static PyObject *probabilities(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+/* P(spam) of the text whose n-gram occurrences are in self->columns (overwritten); -1 with an
+ * exception set for a column outside the table. Counting in self->counts instead of sorting the
+ * columns keeps it linear (a text has hundreds of n-gram occurrences). */
+static double probability(Scorer *self)
 {
-    if (nargs != 6) {
-        PyErr_SetString(PyExc_TypeError, "probabilities(texts, word, tries, table, part_ends, bias) takes 6 arguments");
-        return NULL;
-    }
-    PyObject *texts = args[0], *word = args[1], *tries = args[2];
-    if (!PyList_Check(texts) || !PyCallable_Check(word) || !PyTuple_Check(tries)) {
-        PyErr_SetString(PyExc_TypeError, "texts must be a list, word a callable and tries a tuple");
-        return NULL;
-    }
-    Model model = {0};
-    Growable columns = {.item_size = sizeof(int64_t)}, tokens = {.item_size = sizeof(PyObject *)};
-    PyObject *held = PyList_New(0), *result = NULL;
-    if (held == NULL || model_read(&model, args[3], args[4], args[5]) < 0)
-        goto done;
-    result = PyList_New(PyList_GET_SIZE(texts));
-    if (result == NULL)
-        goto done;
-    for (Py_ssize_t t = 0; t < PyList_GET_SIZE(result); t++) {
-        double p;
-        if (t >= PyList_GET_SIZE(texts)) { /* ``word`` is Python code: it could have shortened the list */
-            PyErr_SetString(PyExc_RuntimeError, "the list of texts changed while it was being scored");
-            goto fail;
+    int64_t *columns = self->columns.items;
+    Py_ssize_t n = self->columns.size, distinct = 0; /* distinct columns move to the front, first seen first */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int64_t column = columns[i];
+        if (column < 0 || column >= self->n_features) {
+            for (Py_ssize_t d = 0; d < distinct; d++)
+                self->counts[columns[d]] = 0;
+            PyErr_Format(PyExc_ValueError, "feature column %lld is outside the model's %zd", (long long)column,
+                         self->n_features);
+            return -1.0;
         }
-        PyObject *text = PyList_GET_ITEM(texts, t);
-        Py_INCREF(text);
-        int ok = text_columns(text, word, tries, &columns, &tokens, held);
-        Py_DECREF(text);
-        if (ok < 0 || ((p = probability(&model, columns.items, columns.size)) < 0.0 && PyErr_Occurred()))
+        if (self->counts[column]++ == 0)
+            columns[distinct++] = column;
+    }
+    memset(self->squares, 0, sizeof(double) * (size_t)self->n_parts);
+    memset(self->dots, 0, sizeof(double) * (size_t)(self->n_parts * self->n_svms));
+    for (Py_ssize_t d = 0; d < distinct; d++) {
+        int64_t column = columns[d];
+        uint32_t count = self->counts[column];
+        self->counts[column] = 0;
+        Py_ssize_t part = 0;
+        while (column >= self->ends[part]) /* parts are consecutive ranges of columns */
+            part++;
+        const double *row = self->rows + column * self->width;
+        double value = row[0] * (1.0 + log((double)count)); /* sublinear tf times IDF */
+        double *dots = self->dots + part * self->n_svms;
+        self->squares[part] += value * value;
+        for (Py_ssize_t k = 0; k < self->n_svms; k++)
+            dots[k] += value * row[1 + k];
+    }
+    double total = 0.0;
+    for (Py_ssize_t k = 0; k < self->n_svms; k++) {
+        double z = self->biases[k];
+        for (Py_ssize_t p = 0; p < self->n_parts; p++)
+            if (self->squares[p] > 0.0)
+                z += self->dots[p * self->n_svms + k] / sqrt(self->squares[p]);
+        total += 1.0 / (1.0 + exp(z)); /* the sigmoid calibration: 1 / (1 + exp(a * f + b)) */
+    }
+    return total / (double)self->n_svms;
+}
+
+static PyObject *scorer_probabilities(Scorer *self, PyObject *texts)
+{
+    PyObject *sequence = PySequence_Fast(texts, "texts must be a list of str");
+    if (sequence == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(sequence);
+    PyObject *held = PyList_New(0), *result = PyList_New(n);
+    if (held == NULL || result == NULL)
+        goto fail;
+    for (Py_ssize_t t = 0; t < n; t++) {
+        double p;
+        if (PyList_SetSlice(held, 0, PyList_GET_SIZE(held), NULL) < 0 || text_columns(self, PySequence_Fast_GET_ITEM(sequence, t), held) < 0
+            || ((p = probability(self)) < 0.0 && PyErr_Occurred()))
             goto fail;
         PyObject *value = PyFloat_FromDouble(p);
         if (value == NULL)
             goto fail;
         PyList_SET_ITEM(result, t, value);
     }
-    goto done;
+    Py_DECREF(held);
+    Py_DECREF(sequence);
+    return result;
 fail:
-    Py_CLEAR(result);
-done:
     Py_XDECREF(held);
-    PyMem_Free(columns.items);
-    PyMem_Free(tokens.items);
-    model_release(&model);
+    Py_XDECREF(result);
+    Py_DECREF(sequence);
+    return NULL;
+}
+
+static PyObject *scorer_word(Scorer *self, PyObject *word)
+{
+    return Py_XNewRef(cached_word(self, word));
+}
+
+static PyObject *scorer_columns(Scorer *self, PyObject *text)
+{
+    PyObject *held = PyList_New(0), *result = NULL;
+    if (held != NULL && text_columns(self, text, held) == 0)
+        result = PyBytes_FromStringAndSize(self->columns.items, self->columns.size * (Py_ssize_t)sizeof(int64_t));
+    Py_XDECREF(held);
     return result;
 }
 
-static PyMethodDef methods[] = {
-    {"probabilities", (PyCFunction)(void (*)(void))probabilities, METH_FASTCALL,
-     "probabilities(texts, word, tries, table, part_ends, bias) -> list of P(spam), one per text"},
+static PyObject *scorer_cache_len(Scorer *self, PyObject *Py_UNUSED(ignored))
+{
+    return PyLong_FromSsize_t(PyDict_GET_SIZE(self->cache));
+}
+
+static PyMethodDef scorer_methods[] = {
+    {"probabilities", (PyCFunction)scorer_probabilities, METH_O,
+     "probabilities(texts) -> list of P(spam), one per text (a list or tuple of str)"},
+    {"word", (PyCFunction)scorer_word, METH_O,
+     "word(lowercased_word) -> (its tokens, the int64 columns of its n-grams as bytes), cached"},
+    {"columns", (PyCFunction)scorer_columns, METH_O,
+     "columns(text) -> the feature column of every known n-gram occurrence, int64s as bytes (for tests)"},
+    {"cached_words", (PyCFunction)scorer_cache_len, METH_NOARGS, "how many words the cache holds"},
     {NULL, NULL, 0, NULL},
 };
 
+static PyTypeObject ScorerType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "spamcheck.serving._score.Scorer",
+    .tp_doc = "Scorer(per_word, tries, table, part_ends, bias, cache_size): the model's per-message loops, compiled",
+    .tp_basicsize = sizeof(Scorer),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_new = scorer_new,
+    .tp_dealloc = (destructor)scorer_dealloc,
+    .tp_traverse = (traverseproc)scorer_traverse,
+    .tp_clear = (inquiry)scorer_clear,
+    .tp_methods = scorer_methods,
+};
+
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_score", "The served model's per-message loops, compiled (see _score.c).", -1, methods,
+    PyModuleDef_HEAD_INIT,
+    .m_name = "_score",
+    .m_doc = "The served model's per-message loops, compiled (see _score.c).",
+    .m_size = -1,
 };
 
 PyMODINIT_FUNC PyInit__score(void)
 {
-    lower_name = PyUnicode_InternFromString("lower");
-    split_name = PyUnicode_InternFromString("split");
-    if (lower_name == NULL || split_name == NULL)
+    if (PyType_Ready(&ScorerType) < 0)
         return NULL;
-    return PyModule_Create(&module);
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL)
+        return NULL;
+    if (PyModule_AddObjectRef(m, "Scorer", (PyObject *)&ScorerType) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
 }

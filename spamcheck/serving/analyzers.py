@@ -16,7 +16,8 @@ from functools import lru_cache
 
 import numpy as np
 
-# Distinct words whose char_wb columns are kept per worker (the least recently used go first).
+# Distinct words whose columns are kept per worker (the Python analyzers drop the least recently
+# used; the compiled Scorer empties its cache when full: simpler, and as bounded).
 # Messages reuse a small vocabulary (the collection has 13,627 distinct words), so nearly every
 # word of a new message has been seen before.
 WORD_CACHE_SIZE = 20_000
@@ -134,21 +135,24 @@ class Analyzers:
     """
 
     def __init__(self, vectorizers: list[Vectorizer], offsets):
-        # of_word: (word, its tokens) -> columns, cached per word; tries: the word n-grams of n >= 2
-        self.of_word, self.tries = [], []
+        # of_word: (word, its tokens) -> columns, cached per word; tries: the word n-grams of n >= 2.
+        # per_word describes of_word for _score.Scorer: (char_wb?, min_n, max_n, {n-gram: column}).
+        self.of_word, self.per_word, self.tries = [], [], []
         self.needs_tokens = False
         for vectorizer, offset in zip(vectorizers, offsets):
-            get = {gram: column + int(offset) for column, gram in enumerate(vectorizer.vocabulary)}.get
+            columns = {gram: column + int(offset) for column, gram in enumerate(vectorizer.vocabulary)}
             min_n, max_n = vectorizer.ngram_range
             if vectorizer.analyzer == "char_wb":
-                self.of_word.append(_char_wb_columns(_char_wb_grams(min_n, max_n), get))
+                self.of_word.append(_char_wb_columns(_char_wb_grams(min_n, max_n), columns.get))
+                self.per_word.append((True, min_n, max_n, columns))
             else:
                 self.needs_tokens = True
                 if min_n == 1:
-                    self.of_word.append(_token_columns(get))
+                    self.of_word.append(_token_columns(columns.get))
+                    self.per_word.append((False, 1, 1, columns))
                 if max_n >= 2:
                     self.tries.append(word_ngram_trie(vectorizer.vocabulary, int(offset), max(min_n, 2), max_n))
-        self.tries = tuple(self.tries)  # as _score.probabilities takes them
+        self.per_word, self.tries = tuple(self.per_word), tuple(self.tries)
         self.word = lru_cache(maxsize=WORD_CACHE_SIZE)(self._word)
 
     def _word(self, word: str) -> tuple[tuple[str, ...], bytes]:

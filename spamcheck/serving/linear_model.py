@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from spamcheck.serving import kernels, model_file
-from spamcheck.serving.analyzers import Analyzers, Vectorizer
+from spamcheck.serving.analyzers import WORD_CACHE_SIZE, Analyzers, Vectorizer
 
 try:  # compiled by setup.py at install; the image always has it (docker/Dockerfile checks)
     from spamcheck.serving import _score
@@ -66,14 +66,16 @@ class LinearModel:
         if self.pos_label not in (0, 1):
             raise model_file.ModelFileError(f"{source}: pos_label {self.pos_label} is not one of the classes 0, 1")
         self.analyzers = Analyzers(self.vectorizers, offsets=[0, *self.part_ends[:-1]])
+        if self.compiled:  # the same vocabularies and tries, read by the compiled loops
+            analyzers = self.analyzers
+            self.scorer = _score.Scorer(
+                analyzers.per_word, analyzers.tries, self.table, self.part_ends, self.bias, WORD_CACHE_SIZE
+            )
 
     def predict(self, texts: list[str]) -> tuple[list[int], list[float]]:
         """Labels (1 = spam) and P(spam) for each text, as the scikit-learn pipeline gives them."""
         if self.compiled:
-            analyzers = self.analyzers
-            probabilities = _score.probabilities(
-                list(texts), analyzers.word, analyzers.tries, self.table, self.part_ends, self.bias
-            )
+            probabilities = self.scorer.probabilities(texts)
         else:
             columns, bounds = self.analyzers.columns_of(texts)
             probabilities = kernels.probabilities(columns, bounds, self.table, self.part_ends, self.bias).tolist()
