@@ -68,11 +68,106 @@ static int has_format(const Py_buffer *view, const char *kinds, Py_ssize_t size)
     return format[0] != '\0' && format[1] == '\0' && strchr(kinds, format[0]) != NULL && view->itemsize == size;
 }
 
+/* A char_wb vocabulary as a hash table of code point sequences, so that a new word's n-grams are
+ * looked up without making a str of each (open addressing, FNV-1a over the code points). */
+typedef struct {
+    uint32_t tag;            /* the hash's upper half: most mismatches end here */
+    uint32_t start;          /* the n-gram's code points are pool[start:start + length] */
+    int32_t length, column;  /* column -1: an empty slot */
+} Slot;
+
+typedef struct {
+    Slot *slots;
+    size_t mask; /* slots - 1, a power of 2 minus 1 */
+    Py_UCS4 *pool;
+} Grams;
+
+static inline uint64_t fnv_start(void) { return 0xcbf29ce484222325ULL; }
+static inline uint64_t fnv_step(uint64_t hash, Py_UCS4 code) { return (hash ^ code) * 0x100000001b3ULL; }
+
+static int64_t grams_find(const Grams *g, uint64_t hash, const Py_UCS4 *codes, Py_ssize_t length)
+{
+    uint32_t tag = (uint32_t)(hash >> 32);
+    for (size_t i = (size_t)hash & g->mask;; i = (i + 1) & g->mask) {
+        const Slot *slot = &g->slots[i];
+        if (slot->column < 0)
+            return -1;
+        if (slot->tag == tag && slot->length == length) {
+            const Py_UCS4 *stored = g->pool + slot->start;
+            Py_ssize_t c = 0;
+            while (c < length && stored[c] == codes[c])
+                c++;
+            if (c == length)
+                return slot->column;
+        }
+    }
+}
+
+static void grams_free(Grams *g)
+{
+    PyMem_Free(g->slots);
+    PyMem_Free(g->pool);
+    g->slots = NULL;
+    g->pool = NULL;
+}
+
+/* The table of a vocabulary dict (str -> int column). */
+static int grams_build(Grams *g, PyObject *vocabulary)
+{
+    Py_ssize_t position = 0, codes = 0, used = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(vocabulary, &position, &key, &value)) {
+        if (!PyUnicode_Check(key) || !PyLong_Check(value)) {
+            PyErr_SetString(PyExc_TypeError, "a vocabulary maps str n-grams to int columns");
+            return -1;
+        }
+        codes += PyUnicode_GET_LENGTH(key);
+    }
+    if (codes >= INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "a char_wb vocabulary of over 2**31 code points");
+        return -1;
+    }
+    size_t size = 16;
+    while (size < 2 * (size_t)PyDict_GET_SIZE(vocabulary)) /* at most half full */
+        size *= 2;
+    g->mask = size - 1;
+    g->slots = PyMem_Malloc(size * sizeof(Slot));
+    g->pool = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)(codes + 1));
+    if (g->slots == NULL || g->pool == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (size_t i = 0; i < size; i++)
+        g->slots[i].column = -1;
+    position = 0;
+    while (PyDict_Next(vocabulary, &position, &key, &value)) {
+        Py_ssize_t length = PyUnicode_GET_LENGTH(key);
+        long long column = PyLong_AsLongLong(value);
+        if ((column == -1 && PyErr_Occurred()) || column < 0 || column > INT32_MAX) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "a vocabulary's column must be in [0, 2**31)");
+            return -1;
+        }
+        if (PyUnicode_AsUCS4(key, g->pool + used, codes + 1 - used, 0) == NULL)
+            return -1;
+        uint64_t hash = fnv_start();
+        for (Py_ssize_t c = 0; c < length; c++)
+            hash = fnv_step(hash, g->pool[used + c]);
+        size_t i = (size_t)hash & g->mask;
+        while (g->slots[i].column >= 0)
+            i = (i + 1) & g->mask;
+        g->slots[i] = (Slot){(uint32_t)(hash >> 32), (uint32_t)used, (int32_t)length, (int32_t)column};
+        used += length;
+    }
+    return 0;
+}
+
 /* One vectorizer whose columns are found word by word: char_wb n-grams, or single tokens. */
 typedef struct {
     int char_wb;
     Py_ssize_t min_n, max_n;
     PyObject *vocabulary; /* dict: n-gram -> column */
+    Grams grams;          /* char_wb: the vocabulary as a table of code points */
 } PerWord;
 
 typedef struct {
@@ -83,7 +178,7 @@ typedef struct {
     PyObject *tries;  /* tuple of dicts: token -> [column or None, dict of next tokens or None] */
     PyObject *cache;  /* dict: word -> (tokens, columns as bytes); emptied when it reaches cache_size */
     Py_ssize_t cache_size;
-    PyObject *space, *lower, *split;
+    PyObject *lower, *split;
     Py_buffer table, part_ends, bias;
     const double *rows, *biases;
     const int64_t *ends;
@@ -115,7 +210,6 @@ static void scorer_dealloc(Scorer *self)
 {
     PyObject_GC_UnTrack(self);
     scorer_clear(self);
-    Py_XDECREF(self->space);
     Py_XDECREF(self->lower);
     Py_XDECREF(self->split);
     if (self->table.obj)
@@ -124,6 +218,8 @@ static void scorer_dealloc(Scorer *self)
         PyBuffer_Release(&self->part_ends);
     if (self->bias.obj)
         PyBuffer_Release(&self->bias);
+    for (Py_ssize_t i = 0; self->per_word != NULL && i < self->n_per_word; i++)
+        grams_free(&self->per_word[i].grams);
     PyMem_Free(self->per_word);
     PyMem_Free(self->squares);
     PyMem_Free(self->dots);
@@ -197,6 +293,8 @@ static int read_per_word(Scorer *self, PyObject *per_word)
         }
         v->vocabulary = Py_NewRef(vocabulary);
         self->needs_tokens |= !v->char_wb;
+        if (v->char_wb && grams_build(&v->grams, vocabulary) < 0)
+            return -1;
     }
     return 0;
 }
@@ -227,10 +325,9 @@ static PyObject *scorer_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
     self->needs_tokens = PyTuple_GET_SIZE(tries) > 0; /* and read_per_word adds the token vectorizers */
     self->cache_size = cache_size;
     self->cache = PyDict_New();
-    self->space = PyUnicode_FromString(" ");
     self->lower = PyUnicode_InternFromString("lower");
     self->split = PyUnicode_InternFromString("split");
-    if (self->cache == NULL || self->space == NULL || self->lower == NULL || self->split == NULL
+    if (self->cache == NULL || self->lower == NULL || self->split == NULL
         || read_per_word(self, per_word) < 0 || read_arrays(self, table, part_ends, bias) < 0) {
         Py_DECREF(self);
         return NULL;
@@ -257,30 +354,40 @@ static int look_up(PyObject *vocabulary, PyObject *gram, Growable *columns)
 }
 
 /* The char_wb n-grams of one word, as scikit-learn makes them: the word padded with one space, every
- * n-gram for n in the range, and a padded word no longer than n counted once as a whole. */
-static int char_wb_columns(Scorer *self, const PerWord *v, PyObject *word, Growable *columns)
+ * n-gram for n in the range shorter than the padded word, and the padded word once as a whole when
+ * it is no longer than the largest n. */
+static int char_wb_columns(const PerWord *v, PyObject *word, Growable *columns)
 {
-    PyObject *left = PyUnicode_Concat(self->space, word), *padded = NULL;
-    if (left == NULL)
+    Py_UCS4 small[64], *padded = small;
+    Py_ssize_t length = PyUnicode_GET_LENGTH(word) + 2;
+    if (length > 64 && (padded = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)length)) == NULL) {
+        PyErr_NoMemory();
         return -1;
-    padded = PyUnicode_Concat(left, self->space);
-    Py_DECREF(left);
-    if (padded == NULL)
-        return -1;
-    Py_ssize_t length = PyUnicode_GET_LENGTH(padded);
-    int status = 0;
-    for (Py_ssize_t n = v->min_n; n <= v->max_n && status == 0; n++) {
-        if (length <= n) {
-            status = look_up(v->vocabulary, padded, columns);
-            break;
-        }
-        for (Py_ssize_t i = 0; i + n <= length && status == 0; i++) {
-            PyObject *gram = PyUnicode_Substring(padded, i, i + n);
-            status = gram == NULL ? -1 : look_up(v->vocabulary, gram, columns);
-            Py_XDECREF(gram);
+    }
+    padded[0] = padded[length - 1] = ' ';
+    int status = PyUnicode_AsUCS4(word, padded + 1, length - 2, 0) == NULL ? -1 : 0;
+    Py_ssize_t longest = v->max_n < length - 1 ? v->max_n : length - 1; /* the n-grams shorter than the word */
+    for (Py_ssize_t i = 0; i < length && status == 0; i++) {
+        uint64_t hash = fnv_start();
+        for (Py_ssize_t n = 1; n <= longest && i + n <= length; n++) {
+            hash = fnv_step(hash, padded[i + n - 1]);
+            int64_t column;
+            if (n >= v->min_n && (column = grams_find(&v->grams, hash, padded + i, n)) >= 0 && append_column(columns, column) < 0) {
+                status = -1;
+                break;
+            }
         }
     }
-    Py_DECREF(padded);
+    if (status == 0 && v->max_n >= length) { /* the whole padded word, once */
+        uint64_t hash = fnv_start();
+        for (Py_ssize_t c = 0; c < length; c++)
+            hash = fnv_step(hash, padded[c]);
+        int64_t column = grams_find(&v->grams, hash, padded, length);
+        if (column >= 0 && append_column(columns, column) < 0)
+            status = -1;
+    }
+    if (padded != small)
+        PyMem_Free(padded);
     return status;
 }
 
@@ -314,7 +421,7 @@ static PyObject *word_entry(Scorer *self, PyObject *word)
     for (Py_ssize_t p = 0; p < self->n_per_word; p++) {
         const PerWord *v = &self->per_word[p];
         if (v->char_wb) {
-            if (char_wb_columns(self, v, word, columns) < 0)
+            if (char_wb_columns(v, word, columns) < 0)
                 goto done;
         }
         else
@@ -425,6 +532,11 @@ static int text_columns(Scorer *self, PyObject *text, PyObject *held)
     return status;
 }
 
+#ifndef __GNUC__
+#define __builtin_prefetch(...) ((void)0)
+#endif
+#define PREFETCH 8 /* how far ahead the loops below ask for memory */
+
 /* P(spam) of the text whose n-gram occurrences are in self->columns (overwritten); -1 with an
  * exception set for a column outside the table. Counting in self->counts instead of sorting the
  * columns keeps it linear (a text has hundreds of n-gram occurrences). */
@@ -434,6 +546,8 @@ static double probability(Scorer *self)
     Py_ssize_t n = self->columns.size, distinct = 0; /* distinct columns move to the front, first seen first */
     for (Py_ssize_t i = 0; i < n; i++) {
         int64_t column = columns[i];
+        if (i + PREFETCH < n && columns[i + PREFETCH] >= 0 && columns[i + PREFETCH] < self->n_features)
+            __builtin_prefetch(self->counts + columns[i + PREFETCH], 1);
         if (column < 0 || column >= self->n_features) {
             for (Py_ssize_t d = 0; d < distinct; d++)
                 self->counts[columns[d]] = 0;
@@ -448,13 +562,15 @@ static double probability(Scorer *self)
     memset(self->dots, 0, sizeof(double) * (size_t)(self->n_parts * self->n_svms));
     for (Py_ssize_t d = 0; d < distinct; d++) {
         int64_t column = columns[d];
+        if (d + PREFETCH < distinct) /* the rows are spread over megabytes: ask for one ahead of use */
+            __builtin_prefetch(self->rows + columns[d + PREFETCH] * self->width);
         uint32_t count = self->counts[column];
         self->counts[column] = 0;
         Py_ssize_t part = 0;
         while (column >= self->ends[part]) /* parts are consecutive ranges of columns */
             part++;
         const double *row = self->rows + column * self->width;
-        double value = row[0] * (1.0 + log((double)count)); /* sublinear tf times IDF */
+        double value = count == 1 ? row[0] : row[0] * (1.0 + log((double)count)); /* sublinear tf times IDF */
         double *dots = self->dots + part * self->n_svms;
         self->squares[part] += value * value;
         for (Py_ssize_t k = 0; k < self->n_svms; k++)
