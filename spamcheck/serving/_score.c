@@ -2,7 +2,8 @@
  *
  * Scorer(per_word, tries, table, part_ends, bias, cache_size): made once per loaded model.
  *   .probabilities(texts) -> list of P(spam), one per text
- *   .word(word) -> (its tokens, the int64 feature columns of its n-grams as bytes), cached
+ *   .word(word) -> (its tokens, the int64 feature columns of its n-grams as bytes, each token's node
+ *                   in each trie), cached
  *   .columns(text) -> the int64 columns of all of a text's n-grams as bytes (what tests compare)
  *
  * It does what linear_model.LinearModel.predict does with the Python analyzers and numpy's kernel,
@@ -185,7 +186,7 @@ typedef struct {
     Py_ssize_t n_features, width, n_parts, n_svms;
     double *squares, *dots; /* per text: per part, the sum of squares and the SVMs' dot products */
     uint32_t *counts;       /* per feature column, its count in the text being scored; zero between texts */
-    Growable columns, tokens, word_columns;
+    Growable columns, tokens, firsts, word_columns; /* firsts: per token and trie, the node it starts */
 } Scorer;
 
 static int scorer_traverse(Scorer *self, visitproc visit, void *arg)
@@ -226,6 +227,7 @@ static void scorer_dealloc(Scorer *self)
     PyMem_Free(self->counts);
     PyMem_Free(self->columns.items);
     PyMem_Free(self->tokens.items);
+    PyMem_Free(self->firsts.items);
     PyMem_Free(self->word_columns.items);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -320,7 +322,7 @@ static PyObject *scorer_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
     if (self == NULL)
         return NULL;
     self->columns.item_size = self->word_columns.item_size = sizeof(int64_t);
-    self->tokens.item_size = sizeof(PyObject *);
+    self->tokens.item_size = self->firsts.item_size = sizeof(PyObject *);
     self->tries = Py_NewRef(tries);
     self->needs_tokens = PyTuple_GET_SIZE(tries) > 0; /* and read_per_word adds the token vectorizers */
     self->cache_size = cache_size;
@@ -391,7 +393,7 @@ static int char_wb_columns(const PerWord *v, PyObject *word, Growable *columns)
     return status;
 }
 
-/* A new (tokens, columns as bytes) for one lowercased word. */
+/* A new (tokens, columns as bytes, each token's node in each trie) for one lowercased word. */
 static PyObject *word_entry(Scorer *self, PyObject *word)
 {
     PyObject *tokens = PyList_New(0), *entry = NULL;
@@ -429,16 +431,33 @@ static PyObject *word_entry(Scorer *self, PyObject *word)
                 if (look_up(v->vocabulary, PyList_GET_ITEM(tokens, t), columns) < 0)
                     goto done;
     }
-    PyObject *as_tuple = PyList_AsTuple(tokens);
-    if (as_tuple == NULL)
+    /* each token's node in each trie (None where no n-gram starts with it): a text's walk starts there */
+    Py_ssize_t n_tokens = PyList_GET_SIZE(tokens), n_tries = PyTuple_GET_SIZE(self->tries);
+    PyObject *firsts = PyTuple_New(n_tokens * n_tries);
+    if (firsts == NULL)
         goto done;
-    entry = Py_BuildValue("(Ny#)", as_tuple, (const char *)columns->items, columns->size * (Py_ssize_t)sizeof(int64_t));
+    for (Py_ssize_t t = 0; t < n_tokens; t++)
+        for (Py_ssize_t k = 0; k < n_tries; k++) {
+            PyObject *node = PyDict_GetItemWithError(PyTuple_GET_ITEM(self->tries, k), PyList_GET_ITEM(tokens, t));
+            if (node == NULL && PyErr_Occurred()) {
+                Py_DECREF(firsts);
+                goto done;
+            }
+            PyTuple_SET_ITEM(firsts, t * n_tries + k, Py_NewRef(node ? node : Py_None));
+        }
+    PyObject *as_tuple = PyList_AsTuple(tokens);
+    if (as_tuple == NULL) {
+        Py_DECREF(firsts);
+        goto done;
+    }
+    entry = Py_BuildValue("(Ny#N)", as_tuple, (const char *)columns->items, columns->size * (Py_ssize_t)sizeof(int64_t),
+                          firsts);
 done:
     Py_DECREF(tokens);
     return entry;
 }
 
-/* The cached (tokens, columns) of one lowercased word: a borrowed reference, valid until the cache
+/* The cached (tokens, columns, trie nodes) of one lowercased word: a borrowed reference, valid until the cache
  * is next changed (callers keep a reference of their own when they need it longer). */
 static PyObject *cached_word(Scorer *self, PyObject *word)
 {
@@ -459,12 +478,15 @@ static PyObject *cached_word(Scorer *self, PyObject *word)
     return status < 0 ? NULL : entry; /* the cache holds it */
 }
 
-/* Append the columns of the word n-grams found in ``trie`` from each of ``tokens`` (the walk of
- * analyzers.trie_columns). */
-static int walk_trie(PyObject *trie, PyObject **tokens, Py_ssize_t n, Growable *columns)
+/* Append the columns of the word n-grams of trie ``k`` (of ``n_tries``) found from each of ``tokens``
+ * (the walk of analyzers.trie_columns); ``firsts`` holds each token's node in each trie, or None. */
+static int walk_trie(Py_ssize_t k, Py_ssize_t n_tries, PyObject **tokens, PyObject **firsts, Py_ssize_t n,
+                     Growable *columns)
 {
     for (Py_ssize_t start = 0; start + 1 < n; start++) {
-        PyObject *node = PyDict_GetItemWithError(trie, tokens[start]);
+        PyObject *node = firsts[start * n_tries + k];
+        if (node == Py_None)
+            continue;
         for (Py_ssize_t end = start + 1; node != NULL && end < n; end++) {
             if (!PyList_Check(node) || PyList_GET_SIZE(node) != 2) {
                 PyErr_SetString(PyExc_TypeError, "a trie node must be a list [column or None, children or None]");
@@ -494,7 +516,8 @@ static int walk_trie(PyObject *trie, PyObject **tokens, Py_ssize_t n, Growable *
  * self->tokens borrows (the cache may be emptied while a text is scored). */
 static int text_columns(Scorer *self, PyObject *text, PyObject *held)
 {
-    self->columns.size = self->tokens.size = 0;
+    self->columns.size = self->tokens.size = self->firsts.size = 0;
+    Py_ssize_t n_tries = PyTuple_GET_SIZE(self->tries);
     if (!PyUnicode_Check(text)) {
         PyErr_Format(PyExc_TypeError, "a message must be a str, not %.100s", Py_TYPE(text)->tp_name);
         return -1;
@@ -515,8 +538,10 @@ static int text_columns(Scorer *self, PyObject *text, PyObject *held)
             break;
         }
         PyObject *its_tokens = PyTuple_GET_ITEM(entry, 0), *its_columns = PyTuple_GET_ITEM(entry, 1);
+        PyObject *its_firsts = PyTuple_GET_ITEM(entry, 2);
         Py_ssize_t n_columns = PyBytes_GET_SIZE(its_columns) / 8, n_tokens = PyTuple_GET_SIZE(its_tokens);
-        if (reserve(&self->columns, n_columns) < 0 || reserve(&self->tokens, n_tokens) < 0) {
+        if (reserve(&self->columns, n_columns) < 0 || reserve(&self->tokens, n_tokens) < 0
+            || reserve(&self->firsts, n_tokens * n_tries) < 0) {
             status = -1;
             break;
         }
@@ -524,11 +549,12 @@ static int text_columns(Scorer *self, PyObject *text, PyObject *held)
         self->columns.size += n_columns;
         for (Py_ssize_t t = 0; t < n_tokens; t++)
             ((PyObject **)self->tokens.items)[self->tokens.size++] = PyTuple_GET_ITEM(its_tokens, t);
+        for (Py_ssize_t f = 0; f < n_tokens * n_tries; f++)
+            ((PyObject **)self->firsts.items)[self->firsts.size++] = PyTuple_GET_ITEM(its_firsts, f);
     }
     Py_DECREF(words);
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(self->tries) && status == 0; i++)
-        status = walk_trie(PyTuple_GET_ITEM(self->tries, i), (PyObject **)self->tokens.items, self->tokens.size,
-                           &self->columns);
+    for (Py_ssize_t k = 0; k < n_tries && status == 0; k++)
+        status = walk_trie(k, n_tries, self->tokens.items, self->firsts.items, self->tokens.size, &self->columns);
     return status;
 }
 
@@ -639,7 +665,7 @@ static PyMethodDef scorer_methods[] = {
     {"probabilities", (PyCFunction)scorer_probabilities, METH_O,
      "probabilities(texts) -> list of P(spam), one per text (a list or tuple of str)"},
     {"word", (PyCFunction)scorer_word, METH_O,
-     "word(lowercased_word) -> (its tokens, the int64 columns of its n-grams as bytes), cached"},
+     "word(lowercased_word) -> (its tokens, the int64 columns of its n-grams as bytes, its trie nodes), cached"},
     {"columns", (PyCFunction)scorer_columns, METH_O,
      "columns(text) -> the feature column of every known n-gram occurrence, int64s as bytes (for tests)"},
     {"cached_words", (PyCFunction)scorer_cache_len, METH_NOARGS, "how many words the cache holds"},
