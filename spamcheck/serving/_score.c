@@ -186,8 +186,29 @@ typedef struct {
     Py_ssize_t n_features, width, n_parts, n_svms;
     double *squares, *dots; /* per text: per part, the sum of squares and the SVMs' dot products */
     uint32_t *counts;       /* per feature column, its count in the text being scored; zero between texts */
-    Growable columns, tokens, firsts, word_columns; /* firsts: per token and trie, the node it starts */
 } Scorer;
+
+/* One call's scratch space, on its own stack: Python code (a finalizer run by the garbage collector)
+ * may let another thread into the same Scorer while a call is under way (gunicorn's gthread workers). */
+typedef struct {
+    Growable columns, tokens, firsts; /* a text's n-gram columns, its tokens, and each token's trie nodes */
+    Growable word_columns;            /* a new word's columns */
+} Work;
+
+static void work_init(Work *w)
+{
+    memset(w, 0, sizeof(*w));
+    w->columns.item_size = w->word_columns.item_size = sizeof(int64_t);
+    w->tokens.item_size = w->firsts.item_size = sizeof(PyObject *);
+}
+
+static void work_free(Work *w)
+{
+    PyMem_Free(w->columns.items);
+    PyMem_Free(w->tokens.items);
+    PyMem_Free(w->firsts.items);
+    PyMem_Free(w->word_columns.items);
+}
 
 static int scorer_traverse(Scorer *self, visitproc visit, void *arg)
 {
@@ -225,10 +246,6 @@ static void scorer_dealloc(Scorer *self)
     PyMem_Free(self->squares);
     PyMem_Free(self->dots);
     PyMem_Free(self->counts);
-    PyMem_Free(self->columns.items);
-    PyMem_Free(self->tokens.items);
-    PyMem_Free(self->firsts.items);
-    PyMem_Free(self->word_columns.items);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -321,8 +338,6 @@ static PyObject *scorer_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
     Scorer *self = (Scorer *)type->tp_alloc(type, 0);
     if (self == NULL)
         return NULL;
-    self->columns.item_size = self->word_columns.item_size = sizeof(int64_t);
-    self->tokens.item_size = self->firsts.item_size = sizeof(PyObject *);
     self->tries = Py_NewRef(tries);
     self->needs_tokens = PyTuple_GET_SIZE(tries) > 0; /* and read_per_word adds the token vectorizers */
     self->cache_size = cache_size;
@@ -394,7 +409,7 @@ static int char_wb_columns(const PerWord *v, PyObject *word, Growable *columns)
 }
 
 /* A new (tokens, columns as bytes, each token's node in each trie) for one lowercased word. */
-static PyObject *word_entry(Scorer *self, PyObject *word)
+static PyObject *word_entry(Scorer *self, Work *work, PyObject *word)
 {
     PyObject *tokens = PyList_New(0), *entry = NULL;
     if (tokens == NULL)
@@ -418,7 +433,7 @@ static PyObject *word_entry(Scorer *self, PyObject *word)
             i = j > i ? j : i + 1;
         }
     }
-    Growable *columns = &self->word_columns;
+    Growable *columns = &work->word_columns;
     columns->size = 0;
     for (Py_ssize_t p = 0; p < self->n_per_word; p++) {
         const PerWord *v = &self->per_word[p];
@@ -459,7 +474,7 @@ done:
 
 /* The cached (tokens, columns, trie nodes) of one lowercased word: a borrowed reference, valid until the cache
  * is next changed (callers keep a reference of their own when they need it longer). */
-static PyObject *cached_word(Scorer *self, PyObject *word)
+static PyObject *cached_word(Scorer *self, Work *work, PyObject *word)
 {
     PyObject *entry = PyDict_GetItemWithError(self->cache, word);
     if (entry != NULL || PyErr_Occurred())
@@ -468,7 +483,7 @@ static PyObject *cached_word(Scorer *self, PyObject *word)
         PyErr_Format(PyExc_TypeError, "a word must be a str, not %.100s", Py_TYPE(word)->tp_name);
         return NULL;
     }
-    entry = word_entry(self, word);
+    entry = word_entry(self, work, word);
     if (entry == NULL)
         return NULL;
     if (PyDict_GET_SIZE(self->cache) >= self->cache_size) /* bounded: start again rather than grow */
@@ -512,11 +527,11 @@ static int walk_trie(Py_ssize_t k, Py_ssize_t n_tries, PyObject **tokens, PyObje
     return 0;
 }
 
-/* One text's n-gram occurrences into self->columns. ``held`` keeps the word entries whose tokens
- * self->tokens borrows (the cache may be emptied while a text is scored). */
-static int text_columns(Scorer *self, PyObject *text, PyObject *held)
+/* One text's n-gram occurrences into work->columns. ``held`` keeps the word entries whose tokens
+ * work->tokens borrows (the cache may be emptied while a text is scored). */
+static int text_columns(Scorer *self, Work *work, PyObject *text, PyObject *held)
 {
-    self->columns.size = self->tokens.size = self->firsts.size = 0;
+    work->columns.size = work->tokens.size = work->firsts.size = 0;
     Py_ssize_t n_tries = PyTuple_GET_SIZE(self->tries);
     if (!PyUnicode_Check(text)) {
         PyErr_Format(PyExc_TypeError, "a message must be a str, not %.100s", Py_TYPE(text)->tp_name);
@@ -532,7 +547,7 @@ static int text_columns(Scorer *self, PyObject *text, PyObject *held)
         return -1;
     int status = 0;
     for (Py_ssize_t w = 0; w < PyList_GET_SIZE(words) && status == 0; w++) {
-        PyObject *entry = cached_word(self, PyList_GET_ITEM(words, w));
+        PyObject *entry = cached_word(self, work, PyList_GET_ITEM(words, w));
         if (entry == NULL || PyList_Append(held, entry) < 0) {
             status = -1;
             break;
@@ -540,21 +555,21 @@ static int text_columns(Scorer *self, PyObject *text, PyObject *held)
         PyObject *its_tokens = PyTuple_GET_ITEM(entry, 0), *its_columns = PyTuple_GET_ITEM(entry, 1);
         PyObject *its_firsts = PyTuple_GET_ITEM(entry, 2);
         Py_ssize_t n_columns = PyBytes_GET_SIZE(its_columns) / 8, n_tokens = PyTuple_GET_SIZE(its_tokens);
-        if (reserve(&self->columns, n_columns) < 0 || reserve(&self->tokens, n_tokens) < 0
-            || reserve(&self->firsts, n_tokens * n_tries) < 0) {
+        if (reserve(&work->columns, n_columns) < 0 || reserve(&work->tokens, n_tokens) < 0
+            || reserve(&work->firsts, n_tokens * n_tries) < 0) {
             status = -1;
             break;
         }
-        memcpy((int64_t *)self->columns.items + self->columns.size, PyBytes_AS_STRING(its_columns), (size_t)n_columns * 8);
-        self->columns.size += n_columns;
+        memcpy((int64_t *)work->columns.items + work->columns.size, PyBytes_AS_STRING(its_columns), (size_t)n_columns * 8);
+        work->columns.size += n_columns;
         for (Py_ssize_t t = 0; t < n_tokens; t++)
-            ((PyObject **)self->tokens.items)[self->tokens.size++] = PyTuple_GET_ITEM(its_tokens, t);
+            ((PyObject **)work->tokens.items)[work->tokens.size++] = PyTuple_GET_ITEM(its_tokens, t);
         for (Py_ssize_t f = 0; f < n_tokens * n_tries; f++)
-            ((PyObject **)self->firsts.items)[self->firsts.size++] = PyTuple_GET_ITEM(its_firsts, f);
+            ((PyObject **)work->firsts.items)[work->firsts.size++] = PyTuple_GET_ITEM(its_firsts, f);
     }
     Py_DECREF(words);
     for (Py_ssize_t k = 0; k < n_tries && status == 0; k++)
-        status = walk_trie(k, n_tries, self->tokens.items, self->firsts.items, self->tokens.size, &self->columns);
+        status = walk_trie(k, n_tries, work->tokens.items, work->firsts.items, work->tokens.size, &work->columns);
     return status;
 }
 
@@ -563,13 +578,13 @@ static int text_columns(Scorer *self, PyObject *text, PyObject *held)
 #endif
 #define PREFETCH 8 /* how far ahead the loops below ask for memory */
 
-/* P(spam) of the text whose n-gram occurrences are in self->columns (overwritten); -1 with an
+/* P(spam) of the text whose n-gram occurrences are in ``found`` (overwritten); -1 with an
  * exception set for a column outside the table. Counting in self->counts instead of sorting the
  * columns keeps it linear (a text has hundreds of n-gram occurrences). */
-static double probability(Scorer *self)
+static double probability(Scorer *self, Growable *found)
 {
-    int64_t *columns = self->columns.items;
-    Py_ssize_t n = self->columns.size, distinct = 0; /* distinct columns move to the front, first seen first */
+    int64_t *columns = found->items;
+    Py_ssize_t n = found->size, distinct = 0; /* distinct columns move to the front, first seen first */
     for (Py_ssize_t i = 0; i < n; i++) {
         int64_t column = columns[i];
         if (i + PREFETCH < n && columns[i + PREFETCH] >= 0 && columns[i + PREFETCH] < self->n_features)
@@ -615,43 +630,54 @@ static double probability(Scorer *self)
 
 static PyObject *scorer_probabilities(Scorer *self, PyObject *texts)
 {
-    PyObject *sequence = PySequence_Fast(texts, "texts must be a list of str");
+    /* a tuple: a list could change under us while Python code runs in another thread */
+    PyObject *sequence = PyTuple_Check(texts) ? Py_NewRef(texts) : PySequence_Tuple(texts);
     if (sequence == NULL)
         return NULL;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(sequence);
+    Py_ssize_t n = PyTuple_GET_SIZE(sequence);
     PyObject *held = PyList_New(0), *result = PyList_New(n);
+    Work work;
+    work_init(&work);
     if (held == NULL || result == NULL)
         goto fail;
     for (Py_ssize_t t = 0; t < n; t++) {
         double p;
-        if (PyList_SetSlice(held, 0, PyList_GET_SIZE(held), NULL) < 0 || text_columns(self, PySequence_Fast_GET_ITEM(sequence, t), held) < 0
-            || ((p = probability(self)) < 0.0 && PyErr_Occurred()))
+        if (PyList_SetSlice(held, 0, PyList_GET_SIZE(held), NULL) < 0
+            || text_columns(self, &work, PyTuple_GET_ITEM(sequence, t), held) < 0
+            || ((p = probability(self, &work.columns)) < 0.0 && PyErr_Occurred()))
             goto fail;
         PyObject *value = PyFloat_FromDouble(p);
         if (value == NULL)
             goto fail;
         PyList_SET_ITEM(result, t, value);
     }
-    Py_DECREF(held);
+    goto done;
+fail:
+    Py_CLEAR(result);
+done:
+    work_free(&work);
+    Py_XDECREF(held);
     Py_DECREF(sequence);
     return result;
-fail:
-    Py_XDECREF(held);
-    Py_XDECREF(result);
-    Py_DECREF(sequence);
-    return NULL;
 }
 
 static PyObject *scorer_word(Scorer *self, PyObject *word)
 {
-    return Py_XNewRef(cached_word(self, word));
+    Work work;
+    work_init(&work);
+    PyObject *entry = Py_XNewRef(cached_word(self, &work, word));
+    work_free(&work);
+    return entry;
 }
 
 static PyObject *scorer_columns(Scorer *self, PyObject *text)
 {
     PyObject *held = PyList_New(0), *result = NULL;
-    if (held != NULL && text_columns(self, text, held) == 0)
-        result = PyBytes_FromStringAndSize(self->columns.items, self->columns.size * (Py_ssize_t)sizeof(int64_t));
+    Work work;
+    work_init(&work);
+    if (held != NULL && text_columns(self, &work, text, held) == 0)
+        result = PyBytes_FromStringAndSize(work.columns.items, work.columns.size * (Py_ssize_t)sizeof(int64_t));
+    work_free(&work);
     Py_XDECREF(held);
     return result;
 }
@@ -663,7 +689,7 @@ static PyObject *scorer_cache_len(Scorer *self, PyObject *Py_UNUSED(ignored))
 
 static PyMethodDef scorer_methods[] = {
     {"probabilities", (PyCFunction)scorer_probabilities, METH_O,
-     "probabilities(texts) -> list of P(spam), one per text (a list or tuple of str)"},
+     "probabilities(texts) -> list of P(spam), one per text (a sequence of str)"},
     {"word", (PyCFunction)scorer_word, METH_O,
      "word(lowercased_word) -> (its tokens, the int64 columns of its n-grams as bytes, its trie nodes), cached"},
     {"columns", (PyCFunction)scorer_columns, METH_O,
