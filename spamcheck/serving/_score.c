@@ -28,7 +28,7 @@
 #include <stdint.h>
 #include <string.h>
 
-/* A growable array, reused from text to text within one call. */
+/* A growable array, reused from text to text within one call (see Work). */
 typedef struct {
     void *items;
     Py_ssize_t size, capacity, item_size;
@@ -50,7 +50,6 @@ static int reserve(Growable *a, Py_ssize_t more)
     a->capacity = capacity;
     return 0;
 }
-
 
 static int append_column(Growable *columns, long long column)
 {
@@ -177,15 +176,18 @@ typedef struct {
     Py_ssize_t n_per_word;
     int needs_tokens;
     PyObject *tries;  /* tuple of dicts: token -> [column or None, dict of next tokens or None] */
-    PyObject *cache;  /* dict: word -> (tokens, columns as bytes); emptied when it reaches cache_size */
+    PyObject *cache;  /* dict: word -> (tokens, columns as bytes, trie nodes); emptied at cache_size */
     Py_ssize_t cache_size;
     PyObject *lower, *split;
     Py_buffer table, part_ends, bias;
     const double *rows, *biases;
     const int64_t *ends;
     Py_ssize_t n_features, width, n_parts, n_svms;
-    double *squares, *dots; /* per text: per part, the sum of squares and the SVMs' dot products */
-    uint32_t *counts;       /* per feature column, its count in the text being scored; zero between texts */
+    /* Scratch of probability(), which runs no Python code, so no other thread can enter it meanwhile:
+     * per part, the sum of squares and the SVMs' dot products; per feature column, its count in the
+     * text being scored (zero between texts). */
+    double *squares, *dots;
+    uint32_t *counts;
 } Scorer;
 
 /* One call's scratch space, on its own stack: Python code (a finalizer run by the garbage collector)
