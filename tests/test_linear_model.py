@@ -85,6 +85,13 @@ def test_the_compiled_kernel_refuses_what_it_cannot_score(spam_model):
     assert scorer.probabilities(["hello"]) == pytest.approx(model.predict(["hello"])[1], abs=1e-12)
 
 
+def test_the_word_vocabulary_is_cached_at_load(spam_model):
+    # before gunicorn forks: every worker starts with the vocabulary's own words
+    model = spam_model.model
+    single_tokens = {g for v in model.vectorizers if v.analyzer == "word" for g in v.vocabulary if " " not in g}
+    assert model.scorer.cached_words() >= len(single_tokens) > 1000
+
+
 def test_the_compiled_word_cache_is_bounded(spam_model):
     from spamcheck.serving import _score
 
