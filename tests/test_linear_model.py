@@ -79,9 +79,10 @@ def test_the_compiled_kernel_refuses_what_it_cannot_score(spam_model):
     outside = _score.Scorer(((False, 1, 1, {"hello": len(model.table)}),), (), *arguments[2:])
     with pytest.raises(ValueError, match=f"feature column {len(model.table)} is outside"):
         outside.probabilities(["hello"])
-    broken_trie = _score.Scorer(per_word, ({"hello": "not a node"},), *arguments[2:])
     with pytest.raises(TypeError, match="trie node"):
-        broken_trie.probabilities(["hello world"])
+        _score.Scorer(per_word, ({"hello": "not a node"},), *arguments[2:])
+    with pytest.raises(TypeError, match="trie node"):
+        _score.Scorer(per_word, ({"hello": [None, {"world": [None, "not children"]}]},), *arguments[2:])
     assert scorer.probabilities(["hello"]) == pytest.approx(model.predict(["hello"])[1], abs=1e-12)
 
 

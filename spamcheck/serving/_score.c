@@ -2,25 +2,29 @@
  *
  * Scorer(per_word, tries, table, part_ends, bias, cache_size): made once per loaded model.
  *   .probabilities(texts) -> list of P(spam), one per text
- *   .word(word) -> (its tokens, the int64 feature columns of its n-grams as bytes, each token's node
- *                   in each trie), cached
+ *   .word(word) -> the int64 feature columns of a lowercased word's n-grams as bytes; caches the word
  *   .columns(text) -> the int64 columns of all of a text's n-grams as bytes (what tests compare)
+ *   .cached_words() -> how many words the cache holds
  *
  * It does what linear_model.LinearModel.predict does with the Python analyzers and numpy's kernel,
- * without a Python loop: each text is lowercased and split on whitespace (str's own methods); each
- * word's tokens (runs of two or more word characters, what scikit-learn's default token pattern
- * (?u)\b\w\w+\b finds, with the re module's \w) and the columns of its char_wb n-grams and single
- * tokens are found once and cached (``per_word``: for each such vectorizer, whether it is char_wb,
- * its n-gram range and its vocabulary as a dict of n-gram -> column); the tokens go through the word
- * n-gram ``tries`` (as analyzers.trie_columns walks them); and the columns through the arithmetic
- * of kernels.probabilities: counts, 1 + log(tf) times IDF, L2 norm per part, each calibrated SVM's
- * decision value and sigmoid, their mean. tests/test_linear_model.py holds it to scikit-learn and to
- * the Python analyzers on every message.
+ * with no Python object per word: each text is lowercased by str.lower() and split where str.split()
+ * splits (Py_UNICODE_ISSPACE); a word seen before is one lookup in a cache of code points (keyed
+ * with Python's per-process hash key, so that chosen words cannot pile up in one slot); a new word's
+ * tokens are the runs of two or more word characters (what scikit-learn's default token pattern
+ * (?u)\b\w\w+\b finds, with the re module's \w), and its char_wb n-grams and single tokens are
+ * looked up in hash tables of code points made from the vocabularies (``per_word``: for each such
+ * vectorizer, whether it is char_wb, its n-gram range, and its vocabulary as a dict of n-gram ->
+ * column); the word n-grams come from the text's tokens through the ``tries`` (dicts of token ->
+ * [column or None, next tokens or None], walked as analyzers.trie_columns walks them, read once into
+ * a table of transitions); and the columns go through the arithmetic of kernels.probabilities:
+ * counts, 1 + log(tf) times IDF, L2 norm per part, each calibrated SVM's decision value and sigmoid,
+ * their mean. tests/test_linear_model.py holds it to scikit-learn and to the Python analyzers on
+ * every message.
  *
  * ``table`` is float64 of shape (features, 1 + SVMs): a feature's IDF, then its scaled weights;
  * ``part_ends`` int64, the end of each vectorizer's columns; ``bias`` float64, one per SVM.
- * Nothing it is given is trusted blindly: a column outside the table, or arrays of the wrong type
- * or shape, raise an exception instead of reading outside memory.
+ * Nothing it is given is trusted blindly: a column outside the table, or arrays, vocabularies or
+ * tries of the wrong type or shape, raise an exception instead of reading outside memory.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -28,7 +32,7 @@
 #include <stdint.h>
 #include <string.h>
 
-/* A growable array, reused from text to text within one call (see Work). */
+/* A growable array: the scratch of one call (see Work), and the word cache's pools. */
 typedef struct {
     void *items;
     Py_ssize_t size, capacity, item_size;
@@ -166,19 +170,67 @@ static int grams_build(Grams *g, PyObject *vocabulary)
 typedef struct {
     int char_wb;
     Py_ssize_t min_n, max_n;
-    PyObject *vocabulary; /* dict: n-gram -> column */
-    Grams grams;          /* char_wb: the vocabulary as a table of code points */
+    Grams grams; /* the vocabulary as a table of code points */
 } PerWord;
+
+/* The word n-gram tries, as one table of transitions: (node, token id) -> the n-gram's column (or
+ * -1) and the node it leads to (or -1 where no longer n-gram goes on). Trie k's root is node k. */
+typedef struct {
+    uint64_t key; /* node << 32 | token id; 0 marks an empty slot (no node 0 is ever entered twice) */
+    int32_t column, child;
+} Step;
+
+typedef struct {
+    Step *slots;
+    size_t mask;
+} Steps;
+
+static inline uint64_t mix64(uint64_t x) /* splitmix64's finaliser: the keys are small integers */
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+static const Step *steps_find(const Steps *t, int32_t node, int32_t token)
+{
+    uint64_t key = ((uint64_t)(uint32_t)node << 32 | (uint32_t)token) + 1;
+    for (size_t i = (size_t)mix64(key) & t->mask;; i = (i + 1) & t->mask) {
+        if (t->slots[i].key == key)
+            return &t->slots[i];
+        if (t->slots[i].key == 0)
+            return NULL;
+    }
+}
+
+/* The cache of words seen: a word's code points -> its columns and its tokens' ids (-1: a token no
+ * word n-gram holds), in pools, with no Python object; emptied when it holds ``cache_size`` words. */
+typedef struct {
+    uint64_t hash;
+    Py_ssize_t key, key_length, columns, n_columns, tokens, n_tokens; /* offsets into the pools */
+} Word;
+
+typedef struct {
+    int32_t *slots; /* index into words, or -1 */
+    size_t mask;
+    Growable words, keys, columns, tokens; /* Word, Py_UCS4, int64_t, int32_t */
+} WordCache;
 
 typedef struct {
     PyObject_HEAD
     PerWord *per_word;
     Py_ssize_t n_per_word;
     int needs_tokens;
-    PyObject *tries;  /* tuple of dicts: token -> [column or None, dict of next tokens or None] */
-    PyObject *cache;  /* dict: word -> (tokens, columns as bytes, trie nodes); emptied at cache_size */
+    Py_ssize_t n_tries;
+    Grams token_ids; /* every token of a word n-gram -> its id */
+    Steps steps;
+    WordCache cache;
     Py_ssize_t cache_size;
-    PyObject *lower, *split;
+    uint64_t seed; /* the word cache's hash key: Python's own per-process hash key, so that no one can
+                    * choose words that pile up in one slot (hash flooding) */
+    PyObject *lower;
     Py_buffer table, part_ends, bias;
     const double *rows, *biases;
     const int64_t *ends;
@@ -190,52 +242,34 @@ typedef struct {
     uint32_t *counts;
 } Scorer;
 
-/* One call's scratch space, on its own stack: Python code (a finalizer run by the garbage collector)
- * may let another thread into the same Scorer while a call is under way (gunicorn's gthread workers). */
+/* One call's scratch space, on its own stack: text.lower() is Python's, and while it runs another
+ * thread may enter the same Scorer (gunicorn's gthread workers). */
 typedef struct {
-    Growable columns, tokens, firsts; /* a text's n-gram columns, its tokens, and each token's trie nodes */
-    Growable word_columns;            /* a new word's columns */
+    Growable columns, tokens;            /* a text's n-gram columns and its tokens' ids */
+    Growable word_columns, word_tokens;  /* a new word's */
+    Growable padded;                     /* a new word padded with spaces, as code points */
 } Work;
 
 static void work_init(Work *w)
 {
     memset(w, 0, sizeof(*w));
     w->columns.item_size = w->word_columns.item_size = sizeof(int64_t);
-    w->tokens.item_size = w->firsts.item_size = sizeof(PyObject *);
+    w->tokens.item_size = w->word_tokens.item_size = sizeof(int32_t);
+    w->padded.item_size = sizeof(Py_UCS4);
 }
 
 static void work_free(Work *w)
 {
     PyMem_Free(w->columns.items);
     PyMem_Free(w->tokens.items);
-    PyMem_Free(w->firsts.items);
     PyMem_Free(w->word_columns.items);
-}
-
-static int scorer_traverse(Scorer *self, visitproc visit, void *arg)
-{
-    for (Py_ssize_t i = 0; i < self->n_per_word; i++)
-        Py_VISIT(self->per_word[i].vocabulary);
-    Py_VISIT(self->tries);
-    Py_VISIT(self->cache);
-    return 0;
-}
-
-static int scorer_clear(Scorer *self)
-{
-    for (Py_ssize_t i = 0; i < self->n_per_word; i++)
-        Py_CLEAR(self->per_word[i].vocabulary);
-    Py_CLEAR(self->tries);
-    Py_CLEAR(self->cache);
-    return 0;
+    PyMem_Free(w->word_tokens.items);
+    PyMem_Free(w->padded.items);
 }
 
 static void scorer_dealloc(Scorer *self)
 {
-    PyObject_GC_UnTrack(self);
-    scorer_clear(self);
     Py_XDECREF(self->lower);
-    Py_XDECREF(self->split);
     if (self->table.obj)
         PyBuffer_Release(&self->table);
     if (self->part_ends.obj)
@@ -245,6 +279,13 @@ static void scorer_dealloc(Scorer *self)
     for (Py_ssize_t i = 0; self->per_word != NULL && i < self->n_per_word; i++)
         grams_free(&self->per_word[i].grams);
     PyMem_Free(self->per_word);
+    grams_free(&self->token_ids);
+    PyMem_Free(self->steps.slots);
+    PyMem_Free(self->cache.slots);
+    PyMem_Free(self->cache.words.items);
+    PyMem_Free(self->cache.keys.items);
+    PyMem_Free(self->cache.columns.items);
+    PyMem_Free(self->cache.tokens.items);
     PyMem_Free(self->squares);
     PyMem_Free(self->dots);
     PyMem_Free(self->counts);
@@ -312,12 +353,123 @@ static int read_per_word(Scorer *self, PyObject *per_word)
             PyErr_SetString(PyExc_ValueError, "an n-gram range must be 1 <= min_n <= max_n, and (1, 1) for tokens");
             return -1;
         }
-        v->vocabulary = Py_NewRef(vocabulary);
         self->needs_tokens |= !v->char_wb;
-        if (v->char_wb && grams_build(&v->grams, vocabulary) < 0)
+        if (grams_build(&v->grams, vocabulary) < 0)
             return -1;
     }
     return 0;
+}
+
+/* Trie k's transitions into ``steps`` (a Growable of Step) from ``children`` (a dict of token ->
+ * [column or None, dict of next tokens or None]) at ``node``; tokens get ids from ``ids``. */
+static int read_trie(PyObject *children, int32_t node, PyObject *ids, Growable *steps, int32_t *next_node, int depth)
+{
+    Py_ssize_t position = 0;
+    PyObject *token, *value;
+    if (depth > 64) {
+        PyErr_SetString(PyExc_ValueError, "a word n-gram trie deeper than 64 tokens");
+        return -1;
+    }
+    while (PyDict_Next(children, &position, &token, &value)) {
+        if (!PyUnicode_Check(token) || !PyList_Check(value) || PyList_GET_SIZE(value) != 2
+            || (PyList_GET_ITEM(value, 0) != Py_None && !PyLong_Check(PyList_GET_ITEM(value, 0)))
+            || (PyList_GET_ITEM(value, 1) != Py_None && !PyDict_Check(PyList_GET_ITEM(value, 1)))) {
+            PyErr_SetString(PyExc_TypeError, "a trie node must be a list [column or None, children or None] under a str");
+            return -1;
+        }
+        PyObject *id = PyDict_GetItemWithError(ids, token);
+        if (id == NULL) {
+            if (PyErr_Occurred() || (id = PyLong_FromSsize_t(PyDict_GET_SIZE(ids))) == NULL)
+                return -1;
+            int status = PyDict_SetItem(ids, token, id);
+            Py_DECREF(id);
+            if (status < 0)
+                return -1;
+        }
+        long long column = -1;
+        if (PyList_GET_ITEM(value, 0) != Py_None) {
+            column = PyLong_AsLongLong(PyList_GET_ITEM(value, 0));
+            if ((column == -1 && PyErr_Occurred()) || column < 0 || column > INT32_MAX) {
+                if (!PyErr_Occurred())
+                    PyErr_SetString(PyExc_ValueError, "a trie's column must be in [0, 2**31)");
+                return -1;
+            }
+        }
+        PyObject *grandchildren = PyList_GET_ITEM(value, 1);
+        int32_t child = grandchildren == Py_None ? -1 : (*next_node)++;
+        if (reserve(steps, 1) < 0)
+            return -1;
+        uint64_t key = ((uint64_t)(uint32_t)node << 32 | (uint32_t)PyLong_AsLong(id)) + 1;
+        ((Step *)steps->items)[steps->size++] = (Step){key, (int32_t)column, child};
+        if (child >= 0 && read_trie(grandchildren, child, ids, steps, next_node, depth + 1) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int read_tries(Scorer *self, PyObject *tries)
+{
+    self->n_tries = PyTuple_GET_SIZE(tries);
+    PyObject *ids = PyDict_New();
+    Growable steps = {.item_size = sizeof(Step)};
+    int32_t next_node = (int32_t)self->n_tries;
+    int status = ids == NULL ? -1 : 0;
+    for (Py_ssize_t k = 0; k < self->n_tries && status == 0; k++) {
+        if (!PyDict_Check(PyTuple_GET_ITEM(tries, k))) {
+            PyErr_SetString(PyExc_TypeError, "tries must be a tuple of dicts");
+            status = -1;
+        }
+        else
+            status = read_trie(PyTuple_GET_ITEM(tries, k), (int32_t)k, ids, &steps, &next_node, 1);
+    }
+    if (status == 0)
+        status = grams_build(&self->token_ids, ids);
+    if (status == 0) {
+        size_t size = 16;
+        while (size < 2 * (size_t)steps.size)
+            size *= 2;
+        self->steps.mask = size - 1;
+        self->steps.slots = PyMem_Calloc(size, sizeof(Step)); /* key 0: empty */
+        if (self->steps.slots == NULL) {
+            PyErr_NoMemory();
+            status = -1;
+        }
+        for (Py_ssize_t i = 0; i < steps.size && status == 0; i++) {
+            Step step = ((Step *)steps.items)[i];
+            size_t slot = (size_t)mix64(step.key) & self->steps.mask;
+            while (self->steps.slots[slot].key != 0)
+                slot = (slot + 1) & self->steps.mask;
+            self->steps.slots[slot] = step;
+        }
+    }
+    Py_XDECREF(ids);
+    PyMem_Free(steps.items);
+    return status;
+}
+
+static int cache_init(WordCache *c, Py_ssize_t cache_size)
+{
+    size_t size = 16;
+    while (size < 2 * (size_t)cache_size)
+        size *= 2;
+    c->mask = size - 1;
+    c->slots = PyMem_Malloc(size * sizeof(int32_t));
+    if (c->slots == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memset(c->slots, 0xff, size * sizeof(int32_t)); /* -1: empty */
+    c->words.item_size = sizeof(Word);
+    c->keys.item_size = sizeof(Py_UCS4);
+    c->columns.item_size = sizeof(int64_t);
+    c->tokens.item_size = sizeof(int32_t);
+    return 0;
+}
+
+static void cache_clear(WordCache *c)
+{
+    memset(c->slots, 0xff, (c->mask + 1) * sizeof(int32_t));
+    c->words.size = c->keys.size = c->columns.size = c->tokens.size = 0;
 }
 
 static PyObject *scorer_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
@@ -328,25 +480,21 @@ static PyObject *scorer_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO!OOOn", keywords, &per_word, &PyTuple_Type, &tries, &table,
                                      &part_ends, &bias, &cache_size))
         return NULL;
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(tries); i++)
-        if (!PyDict_Check(PyTuple_GET_ITEM(tries, i))) {
-            PyErr_SetString(PyExc_TypeError, "tries must be a tuple of dicts");
-            return NULL;
-        }
-    if (cache_size < 1) {
-        PyErr_SetString(PyExc_ValueError, "cache_size must be at least 1");
+    if (cache_size < 1 || cache_size > INT32_MAX / 4) {
+        PyErr_SetString(PyExc_ValueError, "cache_size must be at least 1 (and below 2**29)");
         return NULL;
     }
     Scorer *self = (Scorer *)type->tp_alloc(type, 0);
     if (self == NULL)
         return NULL;
-    self->tries = Py_NewRef(tries);
     self->needs_tokens = PyTuple_GET_SIZE(tries) > 0; /* and read_per_word adds the token vectorizers */
     self->cache_size = cache_size;
-    self->cache = PyDict_New();
     self->lower = PyUnicode_InternFromString("lower");
-    self->split = PyUnicode_InternFromString("split");
-    if (self->cache == NULL || self->lower == NULL || self->split == NULL
+    PyObject *name = PyUnicode_FromString("spamcheck: the word cache's key");
+    Py_hash_t key = name == NULL ? -1 : PyObject_Hash(name);
+    Py_XDECREF(name);
+    self->seed = mix64((uint64_t)key ^ fnv_start());
+    if (key == -1 || self->lower == NULL || cache_init(&self->cache, cache_size) < 0 || read_tries(self, tries) < 0
         || read_per_word(self, per_word) < 0 || read_arrays(self, table, part_ends, bias) < 0) {
         Py_DECREF(self);
         return NULL;
@@ -360,218 +508,180 @@ static inline int is_word_character(Py_UCS4 ch)
     return Py_UNICODE_ISALNUM(ch) || ch == '_';
 }
 
-/* Look ``gram`` up in ``vocabulary`` and append its column, if it has one. */
-static int look_up(PyObject *vocabulary, PyObject *gram, Growable *columns)
+/* The char_wb n-grams of one word (``padded``: its code points between two spaces), as scikit-learn
+ * makes them: every n-gram for n in the range shorter than the padded word, and the padded word once
+ * as a whole when it is no longer than the largest n. */
+static int char_wb_columns(const PerWord *v, const Py_UCS4 *padded, Py_ssize_t length, Growable *columns)
 {
-    PyObject *column = PyDict_GetItemWithError(vocabulary, gram);
-    if (column == NULL)
-        return PyErr_Occurred() ? -1 : 0;
-    long long value = PyLong_AsLongLong(column);
-    if (value == -1 && PyErr_Occurred())
-        return -1;
-    return append_column(columns, value);
-}
-
-/* The char_wb n-grams of one word, as scikit-learn makes them: the word padded with one space, every
- * n-gram for n in the range shorter than the padded word, and the padded word once as a whole when
- * it is no longer than the largest n. */
-static int char_wb_columns(const PerWord *v, PyObject *word, Growable *columns)
-{
-    Py_UCS4 small[64], *padded = small;
-    Py_ssize_t length = PyUnicode_GET_LENGTH(word) + 2;
-    if (length > 64 && (padded = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)length)) == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    padded[0] = padded[length - 1] = ' ';
-    int status = PyUnicode_AsUCS4(word, padded + 1, length - 2, 0) == NULL ? -1 : 0;
     Py_ssize_t longest = v->max_n < length - 1 ? v->max_n : length - 1; /* the n-grams shorter than the word */
-    for (Py_ssize_t i = 0; i < length && status == 0; i++) {
+    for (Py_ssize_t i = 0; i < length; i++) {
         uint64_t hash = fnv_start();
         for (Py_ssize_t n = 1; n <= longest && i + n <= length; n++) {
             hash = fnv_step(hash, padded[i + n - 1]);
             int64_t column;
-            if (n >= v->min_n && (column = grams_find(&v->grams, hash, padded + i, n)) >= 0 && append_column(columns, column) < 0) {
-                status = -1;
-                break;
-            }
+            if (n >= v->min_n && (column = grams_find(&v->grams, hash, padded + i, n)) >= 0
+                && append_column(columns, column) < 0)
+                return -1;
         }
     }
-    if (status == 0 && v->max_n >= length) { /* the whole padded word, once */
+    if (v->max_n >= length) { /* the whole padded word, once */
         uint64_t hash = fnv_start();
         for (Py_ssize_t c = 0; c < length; c++)
             hash = fnv_step(hash, padded[c]);
         int64_t column = grams_find(&v->grams, hash, padded, length);
         if (column >= 0 && append_column(columns, column) < 0)
-            status = -1;
-    }
-    if (padded != small)
-        PyMem_Free(padded);
-    return status;
-}
-
-/* A new (tokens, columns as bytes, each token's node in each trie) for one lowercased word. */
-static PyObject *word_entry(Scorer *self, Work *work, PyObject *word)
-{
-    PyObject *tokens = PyList_New(0), *entry = NULL;
-    if (tokens == NULL)
-        return NULL;
-    if (self->needs_tokens) {
-        Py_ssize_t length = PyUnicode_GET_LENGTH(word);
-        int kind = PyUnicode_KIND(word);
-        const void *data = PyUnicode_DATA(word);
-        for (Py_ssize_t i = 0; i < length;) {
-            Py_ssize_t j = i;
-            while (j < length && is_word_character(PyUnicode_READ(kind, data, j)))
-                j++;
-            if (j - i >= 2) {
-                PyObject *token = PyUnicode_Substring(word, i, j);
-                if (token == NULL || PyList_Append(tokens, token) < 0) {
-                    Py_XDECREF(token);
-                    goto done;
-                }
-                Py_DECREF(token);
-            }
-            i = j > i ? j : i + 1;
-        }
-    }
-    Growable *columns = &work->word_columns;
-    columns->size = 0;
-    for (Py_ssize_t p = 0; p < self->n_per_word; p++) {
-        const PerWord *v = &self->per_word[p];
-        if (v->char_wb) {
-            if (char_wb_columns(v, word, columns) < 0)
-                goto done;
-        }
-        else
-            for (Py_ssize_t t = 0; t < PyList_GET_SIZE(tokens); t++)
-                if (look_up(v->vocabulary, PyList_GET_ITEM(tokens, t), columns) < 0)
-                    goto done;
-    }
-    /* each token's node in each trie (None where no n-gram starts with it): a text's walk starts there */
-    Py_ssize_t n_tokens = PyList_GET_SIZE(tokens), n_tries = PyTuple_GET_SIZE(self->tries);
-    PyObject *firsts = PyTuple_New(n_tokens * n_tries);
-    if (firsts == NULL)
-        goto done;
-    for (Py_ssize_t t = 0; t < n_tokens; t++)
-        for (Py_ssize_t k = 0; k < n_tries; k++) {
-            PyObject *node = PyDict_GetItemWithError(PyTuple_GET_ITEM(self->tries, k), PyList_GET_ITEM(tokens, t));
-            if (node == NULL && PyErr_Occurred()) {
-                Py_DECREF(firsts);
-                goto done;
-            }
-            PyTuple_SET_ITEM(firsts, t * n_tries + k, Py_NewRef(node ? node : Py_None));
-        }
-    PyObject *as_tuple = PyList_AsTuple(tokens);
-    if (as_tuple == NULL) {
-        Py_DECREF(firsts);
-        goto done;
-    }
-    entry = Py_BuildValue("(Ny#N)", as_tuple, (const char *)columns->items, columns->size * (Py_ssize_t)sizeof(int64_t),
-                          firsts);
-done:
-    Py_DECREF(tokens);
-    return entry;
-}
-
-/* The cached (tokens, columns, trie nodes) of one lowercased word: a borrowed reference, valid until the cache
- * is next changed (callers keep a reference of their own when they need it longer). */
-static PyObject *cached_word(Scorer *self, Work *work, PyObject *word)
-{
-    PyObject *entry = PyDict_GetItemWithError(self->cache, word);
-    if (entry != NULL || PyErr_Occurred())
-        return entry;
-    if (!PyUnicode_Check(word)) {
-        PyErr_Format(PyExc_TypeError, "a word must be a str, not %.100s", Py_TYPE(word)->tp_name);
-        return NULL;
-    }
-    entry = word_entry(self, work, word);
-    if (entry == NULL)
-        return NULL;
-    if (PyDict_GET_SIZE(self->cache) >= self->cache_size) /* bounded: start again rather than grow */
-        PyDict_Clear(self->cache);
-    int status = PyDict_SetItem(self->cache, word, entry);
-    Py_DECREF(entry);
-    return status < 0 ? NULL : entry; /* the cache holds it */
-}
-
-/* Append the columns of the word n-grams of trie ``k`` (of ``n_tries``) found from each of ``tokens``
- * (the walk of analyzers.trie_columns); ``firsts`` holds each token's node in each trie, or None. */
-static int walk_trie(Py_ssize_t k, Py_ssize_t n_tries, PyObject **tokens, PyObject **firsts, Py_ssize_t n,
-                     Growable *columns)
-{
-    for (Py_ssize_t start = 0; start + 1 < n; start++) {
-        PyObject *node = firsts[start * n_tries + k];
-        if (node == Py_None)
-            continue;
-        for (Py_ssize_t end = start + 1; node != NULL && end < n; end++) {
-            if (!PyList_Check(node) || PyList_GET_SIZE(node) != 2) {
-                PyErr_SetString(PyExc_TypeError, "a trie node must be a list [column or None, children or None]");
-                return -1;
-            }
-            PyObject *children = PyList_GET_ITEM(node, 1);
-            if (children == Py_None)
-                break;
-            if (!PyDict_Check(children)) {
-                PyErr_SetString(PyExc_TypeError, "a trie node's children must be a dict or None");
-                return -1;
-            }
-            node = PyDict_GetItemWithError(children, tokens[end]);
-            if (node != NULL && PyList_Check(node) && PyList_GET_SIZE(node) == 2 && PyList_GET_ITEM(node, 0) != Py_None) {
-                long long column = PyLong_AsLongLong(PyList_GET_ITEM(node, 0));
-                if ((column == -1 && PyErr_Occurred()) || append_column(columns, column) < 0)
-                    return -1;
-            }
-        }
-        if (PyErr_Occurred())
             return -1;
     }
     return 0;
 }
 
-/* One text's n-gram occurrences into work->columns. ``held`` keeps the word entries whose tokens
- * work->tokens borrows (the cache may be emptied while a text is scored). */
-static int text_columns(Scorer *self, Work *work, PyObject *text, PyObject *held)
+/* A new word's columns and tokens' ids into work->word_columns and work->word_tokens; the word is
+ * work->padded[1:length + 1], between two spaces. */
+static int new_word(Scorer *self, Work *work, Py_ssize_t length)
 {
-    work->columns.size = work->tokens.size = work->firsts.size = 0;
-    Py_ssize_t n_tries = PyTuple_GET_SIZE(self->tries);
+    const Py_UCS4 *padded = work->padded.items, *word = padded + 1;
+    work->word_columns.size = work->word_tokens.size = 0;
+    if (self->needs_tokens) /* the runs of two or more word characters */
+        for (Py_ssize_t i = 0, j; i < length; i = j > i ? j : i + 1) {
+            uint64_t hash = fnv_start();
+            for (j = i; j < length && is_word_character(word[j]); j++)
+                hash = fnv_step(hash, word[j]);
+            if (j - i < 2)
+                continue;
+            for (Py_ssize_t p = 0; p < self->n_per_word; p++) {
+                int64_t column;
+                if (!self->per_word[p].char_wb && (column = grams_find(&self->per_word[p].grams, hash, word + i, j - i)) >= 0
+                    && append_column(&work->word_columns, column) < 0)
+                    return -1;
+            }
+            if (self->n_tries) {
+                int64_t id = grams_find(&self->token_ids, hash, word + i, j - i);
+                if (reserve(&work->word_tokens, 1) < 0)
+                    return -1;
+                ((int32_t *)work->word_tokens.items)[work->word_tokens.size++] = (int32_t)id;
+            }
+        }
+    for (Py_ssize_t p = 0; p < self->n_per_word; p++)
+        if (self->per_word[p].char_wb && char_wb_columns(&self->per_word[p], padded, length + 2, &work->word_columns) < 0)
+            return -1;
+    return 0;
+}
+
+/* The cached word whose code points are ``codes`` (``length`` of them, hashed to ``hash``), or NULL. */
+static const Word *cache_find(const WordCache *c, uint64_t hash, const Py_UCS4 *codes, Py_ssize_t length)
+{
+    const Word *words = c->words.items;
+    const Py_UCS4 *keys = c->keys.items;
+    for (size_t i = (size_t)mix64(hash) & c->mask;; i = (i + 1) & c->mask) {
+        int32_t index = c->slots[i];
+        if (index < 0)
+            return NULL;
+        const Word *w = &words[index];
+        if (w->hash == hash && w->key_length == length) {
+            const Py_UCS4 *stored = keys + w->key;
+            Py_ssize_t k = 0;
+            while (k < length && stored[k] == codes[k])
+                k++;
+            if (k == length)
+                return w;
+        }
+    }
+}
+
+/* The word in work->padded (``length`` code points after the first space), from the cache, or found
+ * and cached. The Word points into the cache's pools: valid until the next insertion. */
+static const Word *word_of(Scorer *self, Work *work, uint64_t hash, Py_ssize_t length)
+{
+    WordCache *c = &self->cache;
+    const Py_UCS4 *codes = (const Py_UCS4 *)work->padded.items + 1;
+    const Word *found = cache_find(c, hash, codes, length);
+    if (found != NULL)
+        return found;
+    if (new_word(self, work, length) < 0)
+        return NULL;
+    if (c->words.size >= self->cache_size) /* bounded: start again rather than grow */
+        cache_clear(c);
+    Py_ssize_t n_columns = work->word_columns.size, n_tokens = work->word_tokens.size;
+    if (reserve(&c->words, 1) < 0 || reserve(&c->keys, length) < 0 || reserve(&c->columns, n_columns) < 0
+        || reserve(&c->tokens, n_tokens) < 0)
+        return NULL;
+    Word *w = (Word *)c->words.items + c->words.size;
+    *w = (Word){hash, c->keys.size, length, c->columns.size, n_columns, c->tokens.size, n_tokens};
+    memcpy((Py_UCS4 *)c->keys.items + c->keys.size, codes, sizeof(Py_UCS4) * (size_t)length);
+    memcpy((int64_t *)c->columns.items + c->columns.size, work->word_columns.items, sizeof(int64_t) * (size_t)n_columns);
+    memcpy((int32_t *)c->tokens.items + c->tokens.size, work->word_tokens.items, sizeof(int32_t) * (size_t)n_tokens);
+    c->keys.size += length;
+    c->columns.size += n_columns;
+    c->tokens.size += n_tokens;
+    size_t i = (size_t)mix64(hash) & c->mask;
+    while (c->slots[i] >= 0)
+        i = (i + 1) & c->mask;
+    c->slots[i] = (int32_t)c->words.size++;
+    return w;
+}
+
+/* Append the columns of the word n-grams found from each of a text's tokens (ids; -1: a token no
+ * n-gram holds), trie by trie: the walk of analyzers.trie_columns. */
+static int walk_tries(const Scorer *self, const int32_t *tokens, Py_ssize_t n, Growable *columns)
+{
+    for (Py_ssize_t k = 0; k < self->n_tries; k++)
+        for (Py_ssize_t start = 0; start + 1 < n; start++) {
+            const Step *step = tokens[start] < 0 ? NULL : steps_find(&self->steps, (int32_t)k, tokens[start]);
+            for (Py_ssize_t end = start + 1; step != NULL && step->child >= 0 && end < n && tokens[end] >= 0; end++) {
+                step = steps_find(&self->steps, step->child, tokens[end]);
+                if (step != NULL && step->column >= 0 && append_column(columns, step->column) < 0)
+                    return -1;
+            }
+        }
+    return 0;
+}
+
+/* One text's n-gram occurrences into work->columns: as analyzers.Analyzers.column_bytes, the words
+ * of text.lower().split(), each word's columns (cached), then the word n-grams of its tokens. */
+static int text_columns(Scorer *self, Work *work, PyObject *text)
+{
+    work->columns.size = work->tokens.size = 0;
     if (!PyUnicode_Check(text)) {
         PyErr_Format(PyExc_TypeError, "a message must be a str, not %.100s", Py_TYPE(text)->tp_name);
         return -1;
     }
-    /* as analyzers.Analyzers.column_bytes: text.lower().split() */
     PyObject *lowered = PyObject_CallMethodNoArgs(text, self->lower);
     if (lowered == NULL)
         return -1;
-    PyObject *words = PyObject_CallMethodNoArgs(lowered, self->split);
-    Py_DECREF(lowered);
-    if (words == NULL)
-        return -1;
-    int status = 0;
-    for (Py_ssize_t w = 0; w < PyList_GET_SIZE(words) && status == 0; w++) {
-        PyObject *entry = cached_word(self, work, PyList_GET_ITEM(words, w));
-        if (entry == NULL || PyList_Append(held, entry) < 0) {
+    int kind = PyUnicode_KIND(lowered), status = 0;
+    const void *data = PyUnicode_DATA(lowered);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(lowered);
+    for (Py_ssize_t i = 0, j; i < length && status == 0; i = j) {
+        while (i < length && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i))) /* str.split()'s whitespace */
+            i++;
+        if (i == length)
+            break;
+        for (j = i; j < length && !Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, j)); j++)
+            ;
+        if (reserve(&work->padded, j - i + 2) < 0) {
             status = -1;
             break;
         }
-        PyObject *its_tokens = PyTuple_GET_ITEM(entry, 0), *its_columns = PyTuple_GET_ITEM(entry, 1);
-        PyObject *its_firsts = PyTuple_GET_ITEM(entry, 2);
-        Py_ssize_t n_columns = PyBytes_GET_SIZE(its_columns) / 8, n_tokens = PyTuple_GET_SIZE(its_tokens);
-        if (reserve(&work->columns, n_columns) < 0 || reserve(&work->tokens, n_tokens) < 0
-            || reserve(&work->firsts, n_tokens * n_tries) < 0) {
+        Py_UCS4 *padded = work->padded.items;
+        uint64_t hash = self->seed;
+        padded[0] = padded[j - i + 1] = ' ';
+        for (Py_ssize_t k = i; k < j; k++)
+            hash = fnv_step(hash, padded[k - i + 1] = PyUnicode_READ(kind, data, k));
+        const Word *w = word_of(self, work, hash, j - i);
+        if (w == NULL || reserve(&work->columns, w->n_columns) < 0 || reserve(&work->tokens, w->n_tokens) < 0) {
             status = -1;
             break;
         }
-        memcpy((int64_t *)work->columns.items + work->columns.size, PyBytes_AS_STRING(its_columns), (size_t)n_columns * 8);
-        work->columns.size += n_columns;
-        for (Py_ssize_t t = 0; t < n_tokens; t++)
-            ((PyObject **)work->tokens.items)[work->tokens.size++] = PyTuple_GET_ITEM(its_tokens, t);
-        for (Py_ssize_t f = 0; f < n_tokens * n_tries; f++)
-            ((PyObject **)work->firsts.items)[work->firsts.size++] = PyTuple_GET_ITEM(its_firsts, f);
+        memcpy((int64_t *)work->columns.items + work->columns.size, (const int64_t *)self->cache.columns.items + w->columns,
+               sizeof(int64_t) * (size_t)w->n_columns);
+        memcpy((int32_t *)work->tokens.items + work->tokens.size, (const int32_t *)self->cache.tokens.items + w->tokens,
+               sizeof(int32_t) * (size_t)w->n_tokens);
+        work->columns.size += w->n_columns;
+        work->tokens.size += w->n_tokens;
     }
-    Py_DECREF(words);
-    for (Py_ssize_t k = 0; k < n_tries && status == 0; k++)
-        status = walk_trie(k, n_tries, work->tokens.items, work->firsts.items, work->tokens.size, &work->columns);
+    Py_DECREF(lowered);
+    if (status == 0)
+        status = walk_tries(self, work->tokens.items, work->tokens.size, &work->columns);
     return status;
 }
 
@@ -637,63 +747,70 @@ static PyObject *scorer_probabilities(Scorer *self, PyObject *texts)
     if (sequence == NULL)
         return NULL;
     Py_ssize_t n = PyTuple_GET_SIZE(sequence);
-    PyObject *held = PyList_New(0), *result = PyList_New(n);
+    PyObject *result = PyList_New(n);
     Work work;
     work_init(&work);
-    if (held == NULL || result == NULL)
-        goto fail;
-    for (Py_ssize_t t = 0; t < n; t++) {
+    for (Py_ssize_t t = 0; t < n && result != NULL; t++) {
         double p;
-        if (PyList_SetSlice(held, 0, PyList_GET_SIZE(held), NULL) < 0
-            || text_columns(self, &work, PyTuple_GET_ITEM(sequence, t), held) < 0
-            || ((p = probability(self, &work.columns)) < 0.0 && PyErr_Occurred()))
-            goto fail;
-        PyObject *value = PyFloat_FromDouble(p);
-        if (value == NULL)
-            goto fail;
-        PyList_SET_ITEM(result, t, value);
+        PyObject *value = NULL;
+        if (text_columns(self, &work, PyTuple_GET_ITEM(sequence, t)) < 0
+            || ((p = probability(self, &work.columns)) < 0.0 && PyErr_Occurred())
+            || (value = PyFloat_FromDouble(p)) == NULL)
+            Py_CLEAR(result);
+        else
+            PyList_SET_ITEM(result, t, value);
     }
-    goto done;
-fail:
-    Py_CLEAR(result);
-done:
     work_free(&work);
-    Py_XDECREF(held);
     Py_DECREF(sequence);
     return result;
 }
 
 static PyObject *scorer_word(Scorer *self, PyObject *word)
 {
+    if (!PyUnicode_Check(word)) {
+        PyErr_Format(PyExc_TypeError, "a word must be a str, not %.100s", Py_TYPE(word)->tp_name);
+        return NULL;
+    }
     Work work;
     work_init(&work);
-    PyObject *entry = Py_XNewRef(cached_word(self, &work, word));
+    Py_ssize_t length = PyUnicode_GET_LENGTH(word);
+    PyObject *result = NULL;
+    if (reserve(&work.padded, length + 2) == 0) {
+        Py_UCS4 *padded = work.padded.items;
+        uint64_t hash = self->seed;
+        padded[0] = padded[length + 1] = ' ';
+        for (Py_ssize_t k = 0; k < length; k++)
+            hash = fnv_step(hash, padded[k + 1] = PyUnicode_READ_CHAR(word, k));
+        const Word *w = word_of(self, &work, hash, length);
+        if (w != NULL)
+            result = PyBytes_FromStringAndSize((const char *)((const int64_t *)self->cache.columns.items + w->columns),
+                                               w->n_columns * (Py_ssize_t)sizeof(int64_t));
+    }
     work_free(&work);
-    return entry;
+    return result;
 }
 
 static PyObject *scorer_columns(Scorer *self, PyObject *text)
 {
-    PyObject *held = PyList_New(0), *result = NULL;
+    PyObject *result = NULL;
     Work work;
     work_init(&work);
-    if (held != NULL && text_columns(self, &work, text, held) == 0)
+    if (text_columns(self, &work, text) == 0)
         result = PyBytes_FromStringAndSize(work.columns.items, work.columns.size * (Py_ssize_t)sizeof(int64_t));
     work_free(&work);
-    Py_XDECREF(held);
     return result;
 }
 
 static PyObject *scorer_cache_len(Scorer *self, PyObject *Py_UNUSED(ignored))
 {
-    return PyLong_FromSsize_t(PyDict_GET_SIZE(self->cache));
+    return PyLong_FromSsize_t(self->cache.words.size);
 }
 
 static PyMethodDef scorer_methods[] = {
     {"probabilities", (PyCFunction)scorer_probabilities, METH_O,
      "probabilities(texts) -> list of P(spam), one per text (a sequence of str)"},
     {"word", (PyCFunction)scorer_word, METH_O,
-     "word(lowercased_word) -> (its tokens, the int64 columns of its n-grams as bytes, its trie nodes), cached"},
+     "word(lowercased_word) -> the int64 columns of its n-grams as bytes (the word is cached)"},
     {"columns", (PyCFunction)scorer_columns, METH_O,
      "columns(text) -> the feature column of every known n-gram occurrence, int64s as bytes (for tests)"},
     {"cached_words", (PyCFunction)scorer_cache_len, METH_NOARGS, "how many words the cache holds"},
@@ -704,11 +821,9 @@ static PyTypeObject ScorerType = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "spamcheck.serving._score.Scorer",
     .tp_doc = "Scorer(per_word, tries, table, part_ends, bias, cache_size): the model's per-message loops, compiled",
     .tp_basicsize = sizeof(Scorer),
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_flags = Py_TPFLAGS_DEFAULT, /* it holds no Python object but an interned str: no cycles */
     .tp_new = scorer_new,
     .tp_dealloc = (destructor)scorer_dealloc,
-    .tp_traverse = (traverseproc)scorer_traverse,
-    .tp_clear = (inquiry)scorer_clear,
     .tp_methods = scorer_methods,
 };
 
