@@ -89,6 +89,23 @@ typedef struct {
 static inline uint64_t fnv_start(void) { return 0xcbf29ce484222325ULL; }
 static inline uint64_t fnv_step(uint64_t hash, Py_UCS4 code) { return (hash ^ code) * 0x100000001b3ULL; }
 
+/* The slots of an open-addressing table for ``entries``: a power of 2, at most half full. */
+static size_t table_size(Py_ssize_t entries)
+{
+    size_t size = 16;
+    while (size < 2 * (size_t)entries)
+        size *= 2;
+    return size;
+}
+
+static inline int same_codes(const Py_UCS4 *a, const Py_UCS4 *b, Py_ssize_t length)
+{
+    Py_ssize_t c = 0;
+    while (c < length && a[c] == b[c])
+        c++;
+    return c == length;
+}
+
 static int64_t grams_find(const Grams *g, uint64_t hash, const Py_UCS4 *codes, Py_ssize_t length)
 {
     uint32_t tag = (uint32_t)(hash >> 32);
@@ -96,14 +113,8 @@ static int64_t grams_find(const Grams *g, uint64_t hash, const Py_UCS4 *codes, P
         const Slot *slot = &g->slots[i];
         if (slot->column < 0)
             return -1;
-        if (slot->tag == tag && slot->length == length) {
-            const Py_UCS4 *stored = g->pool + slot->start;
-            Py_ssize_t c = 0;
-            while (c < length && stored[c] == codes[c])
-                c++;
-            if (c == length)
-                return slot->column;
-        }
+        if (slot->tag == tag && slot->length == length && same_codes(g->pool + slot->start, codes, length))
+            return slot->column;
     }
 }
 
@@ -131,9 +142,7 @@ static int grams_build(Grams *g, PyObject *vocabulary)
         PyErr_SetString(PyExc_ValueError, "a char_wb vocabulary of over 2**31 code points");
         return -1;
     }
-    size_t size = 16;
-    while (size < 2 * (size_t)PyDict_GET_SIZE(vocabulary)) /* at most half full */
-        size *= 2;
+    size_t size = table_size(PyDict_GET_SIZE(vocabulary));
     g->mask = size - 1;
     g->slots = PyMem_Malloc(size * sizeof(Slot));
     g->pool = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)(codes + 1));
@@ -425,9 +434,7 @@ static int read_tries(Scorer *self, PyObject *tries)
     if (status == 0)
         status = grams_build(&self->token_ids, ids);
     if (status == 0) {
-        size_t size = 16;
-        while (size < 2 * (size_t)steps.size)
-            size *= 2;
+        size_t size = table_size(steps.size);
         self->steps.mask = size - 1;
         self->steps.slots = PyMem_Calloc(size, sizeof(Step)); /* key 0: empty */
         if (self->steps.slots == NULL) {
@@ -449,9 +456,7 @@ static int read_tries(Scorer *self, PyObject *tries)
 
 static int cache_init(WordCache *c, Py_ssize_t cache_size)
 {
-    size_t size = 16;
-    while (size < 2 * (size_t)cache_size)
-        size *= 2;
+    size_t size = table_size(cache_size);
     c->mask = size - 1;
     c->slots = PyMem_Malloc(size * sizeof(int32_t));
     if (c->slots == NULL) {
@@ -577,14 +582,8 @@ static const Word *cache_find(const WordCache *c, uint64_t hash, const Py_UCS4 *
         if (index < 0)
             return NULL;
         const Word *w = &words[index];
-        if (w->hash == hash && w->key_length == length) {
-            const Py_UCS4 *stored = keys + w->key;
-            Py_ssize_t k = 0;
-            while (k < length && stored[k] == codes[k])
-                k++;
-            if (k == length)
-                return w;
-        }
+        if (w->hash == hash && w->key_length == length && same_codes(keys + w->key, codes, length))
+            return w;
     }
 }
 
@@ -618,6 +617,20 @@ static const Word *word_of(Scorer *self, Work *work, uint64_t hash, Py_ssize_t l
         i = (i + 1) & c->mask;
     c->slots[i] = (int32_t)c->words.size++;
     return w;
+}
+
+/* The word ``data[start:end]`` (of a str of ``kind``), from the cache or found and cached: padded
+ * with spaces into work->padded and hashed with the cache's key on the way. */
+static const Word *cached_word(Scorer *self, Work *work, int kind, const void *data, Py_ssize_t start, Py_ssize_t end)
+{
+    if (reserve(&work->padded, end - start + 2) < 0)
+        return NULL;
+    Py_UCS4 *padded = work->padded.items;
+    uint64_t hash = self->seed;
+    padded[0] = padded[end - start + 1] = ' ';
+    for (Py_ssize_t k = start; k < end; k++)
+        hash = fnv_step(hash, padded[k - start + 1] = PyUnicode_READ(kind, data, k));
+    return word_of(self, work, hash, end - start);
 }
 
 /* Append the columns of the word n-grams found from each of a text's tokens (ids; -1: a token no
@@ -658,16 +671,7 @@ static int text_columns(Scorer *self, Work *work, PyObject *text)
             break;
         for (j = i; j < length && !Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, j)); j++)
             ;
-        if (reserve(&work->padded, j - i + 2) < 0) {
-            status = -1;
-            break;
-        }
-        Py_UCS4 *padded = work->padded.items;
-        uint64_t hash = self->seed;
-        padded[0] = padded[j - i + 1] = ' ';
-        for (Py_ssize_t k = i; k < j; k++)
-            hash = fnv_step(hash, padded[k - i + 1] = PyUnicode_READ(kind, data, k));
-        const Word *w = word_of(self, work, hash, j - i);
+        const Word *w = cached_word(self, work, kind, data, i, j);
         if (w == NULL || reserve(&work->columns, w->n_columns) < 0 || reserve(&work->tokens, w->n_tokens) < 0) {
             status = -1;
             break;
@@ -773,19 +777,11 @@ static PyObject *scorer_word(Scorer *self, PyObject *word)
     }
     Work work;
     work_init(&work);
-    Py_ssize_t length = PyUnicode_GET_LENGTH(word);
     PyObject *result = NULL;
-    if (reserve(&work.padded, length + 2) == 0) {
-        Py_UCS4 *padded = work.padded.items;
-        uint64_t hash = self->seed;
-        padded[0] = padded[length + 1] = ' ';
-        for (Py_ssize_t k = 0; k < length; k++)
-            hash = fnv_step(hash, padded[k + 1] = PyUnicode_READ_CHAR(word, k));
-        const Word *w = word_of(self, &work, hash, length);
-        if (w != NULL)
-            result = PyBytes_FromStringAndSize((const char *)((const int64_t *)self->cache.columns.items + w->columns),
-                                               w->n_columns * (Py_ssize_t)sizeof(int64_t));
-    }
+    const Word *w = cached_word(self, &work, PyUnicode_KIND(word), PyUnicode_DATA(word), 0, PyUnicode_GET_LENGTH(word));
+    if (w != NULL)
+        result = PyBytes_FromStringAndSize((const char *)((const int64_t *)self->cache.columns.items + w->columns),
+                                           w->n_columns * (Py_ssize_t)sizeof(int64_t));
     work_free(&work);
     return result;
 }
