@@ -18,8 +18,9 @@
  * [column or None, next tokens or None], walked as analyzers.trie_columns walks them, read once into
  * a table of transitions); and the columns go through the arithmetic of kernels.probabilities:
  * counts, 1 + log(tf) times IDF, L2 norm per part, each calibrated SVM's decision value and sigmoid,
- * their mean. tests/test_linear_model.py holds it to scikit-learn and to the Python analyzers on
- * every message.
+ * their mean. That arithmetic is summed per occurrence, so that a cached word carries its sums and
+ * only the rows of a text's repeated columns are read again (see n_sums and probability()).
+ * tests/test_linear_model.py holds it to scikit-learn and to the Python analyzers on every message.
  *
  * ``table`` is float64 of shape (features, 1 + SVMs): a feature's IDF, then its scaled weights;
  * ``part_ends`` int64, the end of each vectorizer's columns; ``bias`` float64, one per SVM.
@@ -218,13 +219,13 @@ static const Step *steps_find(const Steps *t, int32_t node, int32_t token)
  * word n-gram holds), in pools, with no Python object; emptied when it holds ``cache_size`` words. */
 typedef struct {
     uint64_t hash;
-    Py_ssize_t key, key_length, columns, n_columns, tokens, n_tokens; /* offsets into the pools */
+    Py_ssize_t key, key_length, columns, n_columns, tokens, n_tokens, sums; /* offsets into the pools */
 } Word;
 
 typedef struct {
     int32_t *slots; /* index into words, or -1 */
     size_t mask;
-    Growable words, keys, columns, tokens; /* Word, Py_UCS4, int64_t, int32_t */
+    Growable words, keys, columns, tokens, sums; /* Word, Py_UCS4, int64_t, int32_t, double */
 } WordCache;
 
 typedef struct {
@@ -245,16 +246,21 @@ typedef struct {
     const int64_t *ends;
     Py_ssize_t n_features, width, n_parts, n_svms;
     /* Scratch of probability(), which runs no Python code, so no other thread can enter it meanwhile:
-     * per part, the sum of squares and the SVMs' dot products; per feature column, its count in the
-     * text being scored (zero between texts). */
-    double *squares, *dots;
+     * per feature column, its count in the text being scored (zero between texts). */
     uint32_t *counts;
 } Scorer;
+
+/* A text's or a word's sums, ``n_parts * width`` doubles: per part, the sum of its values' squares,
+ * then each SVM's dot product. Summed per occurrence of a column (its IDF, as if each occurred once),
+ * so that a cached word's sums are added whole; probability() then corrects the columns that occur
+ * more than once to 1 + log(count) times the IDF (sublinear tf). */
+static inline Py_ssize_t n_sums(const Scorer *self) { return self->n_parts * self->width; }
 
 /* One call's scratch space, on its own stack: text.lower() is Python's, and while it runs another
  * thread may enter the same Scorer (gunicorn's gthread workers). */
 typedef struct {
     Growable columns, tokens;            /* a text's n-gram columns and its tokens' ids */
+    Growable sums;                       /* a text's sums, each column counted once per occurrence */
     Growable word_columns, word_tokens;  /* a new word's */
     Growable padded;                     /* a new word padded with spaces, as code points */
 } Work;
@@ -263,6 +269,7 @@ static void work_init(Work *w)
 {
     memset(w, 0, sizeof(*w));
     w->columns.item_size = w->word_columns.item_size = sizeof(int64_t);
+    w->sums.item_size = sizeof(double);
     w->tokens.item_size = w->word_tokens.item_size = sizeof(int32_t);
     w->padded.item_size = sizeof(Py_UCS4);
 }
@@ -271,6 +278,7 @@ static void work_free(Work *w)
 {
     PyMem_Free(w->columns.items);
     PyMem_Free(w->tokens.items);
+    PyMem_Free(w->sums.items);
     PyMem_Free(w->word_columns.items);
     PyMem_Free(w->word_tokens.items);
     PyMem_Free(w->padded.items);
@@ -295,8 +303,7 @@ static void scorer_dealloc(Scorer *self)
     PyMem_Free(self->cache.keys.items);
     PyMem_Free(self->cache.columns.items);
     PyMem_Free(self->cache.tokens.items);
-    PyMem_Free(self->squares);
-    PyMem_Free(self->dots);
+    PyMem_Free(self->cache.sums.items);
     PyMem_Free(self->counts);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -330,10 +337,8 @@ static int read_arrays(Scorer *self, PyObject *table, PyObject *part_ends, PyObj
             PyErr_SetString(PyExc_ValueError, "part_ends must be increasing");
             return -1;
         }
-    self->squares = PyMem_Calloc((size_t)self->n_parts, sizeof(double));
-    self->dots = PyMem_Calloc((size_t)(self->n_parts * self->n_svms), sizeof(double));
     self->counts = PyMem_Calloc((size_t)self->n_features, sizeof(uint32_t));
-    if (self->squares == NULL || self->dots == NULL || self->counts == NULL) {
+    if (self->counts == NULL) {
         PyErr_NoMemory();
         return -1;
     }
@@ -468,13 +473,14 @@ static int cache_init(WordCache *c, Py_ssize_t cache_size)
     c->keys.item_size = sizeof(Py_UCS4);
     c->columns.item_size = sizeof(int64_t);
     c->tokens.item_size = sizeof(int32_t);
+    c->sums.item_size = sizeof(double);
     return 0;
 }
 
 static void cache_clear(WordCache *c)
 {
     memset(c->slots, 0xff, (c->mask + 1) * sizeof(int32_t));
-    c->words.size = c->keys.size = c->columns.size = c->tokens.size = 0;
+    c->words.size = c->keys.size = c->columns.size = c->tokens.size = c->sums.size = 0;
 }
 
 static PyObject *scorer_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
@@ -572,6 +578,32 @@ static int new_word(Scorer *self, Work *work, Py_ssize_t length)
     return 0;
 }
 
+/* The part (vectorizer) of a column: parts are consecutive ranges of columns. */
+static inline Py_ssize_t part_of(const Scorer *self, int64_t column)
+{
+    Py_ssize_t part = 0;
+    while (column >= self->ends[part])
+        part++;
+    return part;
+}
+
+/* Add one occurrence of ``column`` to ``sums`` (see n_sums): the IDF's square, and the IDF times each
+ * SVM's weight. Every column is checked here, once: -1 with an exception for one outside the table. */
+static int add_occurrence(const Scorer *self, int64_t column, double *sums)
+{
+    if (column < 0 || column >= self->n_features) {
+        PyErr_Format(PyExc_ValueError, "feature column %lld is outside the model's %zd", (long long)column,
+                     self->n_features);
+        return -1;
+    }
+    const double *row = self->rows + column * self->width;
+    double *part = sums + part_of(self, column) * self->width;
+    part[0] += row[0] * row[0];
+    for (Py_ssize_t k = 1; k < self->width; k++)
+        part[k] += row[0] * row[k];
+    return 0;
+}
+
 /* The cached word whose code points are ``codes`` (``length`` of them, hashed to ``hash``), or NULL. */
 static const Word *cache_find(const WordCache *c, uint64_t hash, const Py_UCS4 *codes, Py_ssize_t length)
 {
@@ -602,16 +634,22 @@ static const Word *word_of(Scorer *self, Work *work, uint64_t hash, Py_ssize_t l
         cache_clear(c);
     Py_ssize_t n_columns = work->word_columns.size, n_tokens = work->word_tokens.size;
     if (reserve(&c->words, 1) < 0 || reserve(&c->keys, length) < 0 || reserve(&c->columns, n_columns) < 0
-        || reserve(&c->tokens, n_tokens) < 0)
+        || reserve(&c->tokens, n_tokens) < 0 || reserve(&c->sums, n_sums(self)) < 0)
         return NULL;
+    double *sums = (double *)c->sums.items + c->sums.size;
+    memset(sums, 0, sizeof(double) * (size_t)n_sums(self));
+    for (Py_ssize_t i = 0; i < n_columns; i++)
+        if (add_occurrence(self, ((const int64_t *)work->word_columns.items)[i], sums) < 0)
+            return NULL;
     Word *w = (Word *)c->words.items + c->words.size;
-    *w = (Word){hash, c->keys.size, length, c->columns.size, n_columns, c->tokens.size, n_tokens};
+    *w = (Word){hash, c->keys.size, length, c->columns.size, n_columns, c->tokens.size, n_tokens, c->sums.size};
     memcpy((Py_UCS4 *)c->keys.items + c->keys.size, codes, sizeof(Py_UCS4) * (size_t)length);
     memcpy((int64_t *)c->columns.items + c->columns.size, work->word_columns.items, sizeof(int64_t) * (size_t)n_columns);
     memcpy((int32_t *)c->tokens.items + c->tokens.size, work->word_tokens.items, sizeof(int32_t) * (size_t)n_tokens);
     c->keys.size += length;
     c->columns.size += n_columns;
     c->tokens.size += n_tokens;
+    c->sums.size += n_sums(self);
     size_t i = (size_t)mix64(hash) & c->mask;
     while (c->slots[i] >= 0)
         i = (i + 1) & c->mask;
@@ -649,11 +687,16 @@ static int walk_tries(const Scorer *self, const int32_t *tokens, Py_ssize_t n, G
     return 0;
 }
 
-/* One text's n-gram occurrences into work->columns: as analyzers.Analyzers.column_bytes, the words
- * of text.lower().split(), each word's columns (cached), then the word n-grams of its tokens. */
+/* One text's n-gram occurrences into work->columns, and their sums into work->sums: as
+ * analyzers.Analyzers.column_bytes, the words of text.lower().split(), each word's columns and sums
+ * (cached), then the word n-grams of its tokens. */
 static int text_columns(Scorer *self, Work *work, PyObject *text)
 {
     work->columns.size = work->tokens.size = 0;
+    if (reserve(&work->sums, n_sums(self)) < 0)
+        return -1;
+    double *sums = work->sums.items;
+    memset(sums, 0, sizeof(double) * (size_t)n_sums(self));
     if (!PyUnicode_Check(text)) {
         PyErr_Format(PyExc_TypeError, "a message must be a str, not %.100s", Py_TYPE(text)->tp_name);
         return -1;
@@ -682,10 +725,16 @@ static int text_columns(Scorer *self, Work *work, PyObject *text)
                sizeof(int32_t) * (size_t)w->n_tokens);
         work->columns.size += w->n_columns;
         work->tokens.size += w->n_tokens;
+        const double *word_sums = (const double *)self->cache.sums.items + w->sums;
+        for (Py_ssize_t k = 0; k < n_sums(self); k++)
+            sums[k] += word_sums[k];
     }
     Py_DECREF(lowered);
+    Py_ssize_t from_words = work->columns.size;
     if (status == 0)
         status = walk_tries(self, work->tokens.items, work->tokens.size, &work->columns);
+    for (Py_ssize_t i = from_words; i < work->columns.size && status == 0; i++)
+        status = add_occurrence(self, ((const int64_t *)work->columns.items)[i], sums);
     return status;
 }
 
@@ -694,51 +743,42 @@ static int text_columns(Scorer *self, Work *work, PyObject *text)
 #endif
 #define PREFETCH 8 /* how far ahead the loops below ask for memory */
 
-/* P(spam) of the text whose n-gram occurrences are in ``found`` (overwritten); -1 with an
- * exception set for a column outside the table. Counting in self->counts instead of sorting the
- * columns keeps it linear (a text has hundreds of n-gram occurrences). */
-static double probability(Scorer *self, Growable *found)
+/* P(spam) of the text in ``work`` (its columns and sums from text_columns, which checked every
+ * column). Its sums counted each column once per occurrence; a column that occurs n > 1 times is
+ * corrected to (1 + log n) times its IDF, scikit-learn's sublinear tf. Counting in self->counts
+ * instead of sorting keeps it linear (a text has hundreds of n-gram occurrences), and only the rows
+ * of repeated columns are read (a few dozen, against hundreds of columns). */
+static double probability(Scorer *self, Work *work)
 {
-    int64_t *columns = found->items;
-    Py_ssize_t n = found->size, distinct = 0; /* distinct columns move to the front, first seen first */
+    const int64_t *columns = work->columns.items;
+    double *sums = work->sums.items;
+    Py_ssize_t n = work->columns.size;
     for (Py_ssize_t i = 0; i < n; i++) {
-        int64_t column = columns[i];
-        if (i + PREFETCH < n && columns[i + PREFETCH] >= 0 && columns[i + PREFETCH] < self->n_features)
+        if (i + PREFETCH < n)
             __builtin_prefetch(self->counts + columns[i + PREFETCH], 1);
-        if (column < 0 || column >= self->n_features) {
-            for (Py_ssize_t d = 0; d < distinct; d++)
-                self->counts[columns[d]] = 0;
-            PyErr_Format(PyExc_ValueError, "feature column %lld is outside the model's %zd", (long long)column,
-                         self->n_features);
-            return -1.0;
-        }
-        if (self->counts[column]++ == 0)
-            columns[distinct++] = column;
+        self->counts[columns[i]]++;
     }
-    memset(self->squares, 0, sizeof(double) * (size_t)self->n_parts);
-    memset(self->dots, 0, sizeof(double) * (size_t)(self->n_parts * self->n_svms));
-    for (Py_ssize_t d = 0; d < distinct; d++) {
-        int64_t column = columns[d];
-        if (d + PREFETCH < distinct) /* the rows are spread over megabytes: ask for one ahead of use */
-            __builtin_prefetch(self->rows + columns[d + PREFETCH] * self->width);
+    for (Py_ssize_t i = 0; i < n; i++) { /* a column's first occurrence corrects it and zeroes its count */
+        int64_t column = columns[i];
         uint32_t count = self->counts[column];
         self->counts[column] = 0;
-        Py_ssize_t part = 0;
-        while (column >= self->ends[part]) /* parts are consecutive ranges of columns */
-            part++;
+        if (count < 2)
+            continue;
         const double *row = self->rows + column * self->width;
-        double value = count == 1 ? row[0] : row[0] * (1.0 + log((double)count)); /* sublinear tf times IDF */
-        double *dots = self->dots + part * self->n_svms;
-        self->squares[part] += value * value;
-        for (Py_ssize_t k = 0; k < self->n_svms; k++)
-            dots[k] += value * row[1 + k];
+        double *part = sums + part_of(self, column) * self->width;
+        double tf = 1.0 + log((double)count), idf = row[0];
+        part[0] += idf * idf * (tf * tf - (double)count);
+        for (Py_ssize_t k = 1; k < self->width; k++)
+            part[k] += idf * row[k] * (tf - (double)count);
     }
     double total = 0.0;
-    for (Py_ssize_t k = 0; k < self->n_svms; k++) {
-        double z = self->biases[k];
-        for (Py_ssize_t p = 0; p < self->n_parts; p++)
-            if (self->squares[p] > 0.0)
-                z += self->dots[p * self->n_svms + k] / sqrt(self->squares[p]);
+    for (Py_ssize_t k = 1; k < self->width; k++) {
+        double z = self->biases[k - 1];
+        for (Py_ssize_t p = 0; p < self->n_parts; p++) { /* each part's values divided by its L2 norm */
+            const double *part = sums + p * self->width;
+            if (part[0] > 0.0)
+                z += part[k] / sqrt(part[0]);
+        }
         total += 1.0 / (1.0 + exp(z)); /* the sigmoid calibration: 1 / (1 + exp(a * f + b)) */
     }
     return total / (double)self->n_svms;
@@ -755,11 +795,9 @@ static PyObject *scorer_probabilities(Scorer *self, PyObject *texts)
     Work work;
     work_init(&work);
     for (Py_ssize_t t = 0; t < n && result != NULL; t++) {
-        double p;
         PyObject *value = NULL;
         if (text_columns(self, &work, PyTuple_GET_ITEM(sequence, t)) < 0
-            || ((p = probability(self, &work.columns)) < 0.0 && PyErr_Occurred())
-            || (value = PyFloat_FromDouble(p)) == NULL)
+            || (value = PyFloat_FromDouble(probability(self, &work))) == NULL)
             Py_CLEAR(result);
         else
             PyList_SET_ITEM(result, t, value);
