@@ -54,6 +54,15 @@ def test_query_values_reads_the_query_as_werkzeug_does(app, query):
         assert query_values(request, "x") == request.args.getlist("x")
 
 
+def test_raw_bytes_in_the_query_are_read_not_a_500(client):
+    """A client may send bytes unencoded; werkzeug's request.args fails on one that is not UTF-8."""
+    raw = "text=caf\xc3\xa9&text=\xff+win"  # the WSGI environ holds the raw bytes as latin-1
+    response = client.get("/predict", environ_overrides={"QUERY_STRING": raw})
+    assert response.status_code == 200 and response.get_data(as_text=True) in {"0,0", "0,1", "1,0", "1,1"}
+    with client.application.test_request_context("/predict", environ_overrides={"QUERY_STRING": raw}):
+        assert query_values(request, "text") == ["café", "%FF win"]
+
+
 def test_predict_post_form(client):
     assert client.post("/predict", data={"text": SPAM}).get_data(as_text=True) == "1"
     assert client.post("/predict", data={"text": [SPAM, HAM, SPAM]}).get_data(as_text=True) == "1,0,1"

@@ -9,7 +9,7 @@ The Flask app turns an InputError into ``{"error": "..."}``.
 from __future__ import annotations
 
 import json
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_to_bytes
 
 from flask.json.provider import DefaultJSONProvider
 from pydantic import ValidationError
@@ -136,17 +136,25 @@ def json_errors_for(models: RequestModels):
 
 
 def query_values(request, name: str) -> list[str]:
-    """The values of the query parameter ``name``, decoded exactly as werkzeug's ``request.args``
-    decodes them (the same parse, with werkzeug's rule that invalid UTF-8 stays percent-encoded),
-    but without building its dictionary of every parameter: /predict reads one parameter per
-    request, and under load building that dictionary is a measurable part of its cost."""
-    fields = parse_qsl(request.query_string.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
-    return [value for key, value in fields if key == name]
+    """The values of the query parameter ``name``, decoded as werkzeug's ``request.args`` decodes
+    them (``+`` is a space, ``%xx`` a byte, the bytes UTF-8; werkzeug's rule: invalid UTF-8 stays
+    percent-encoded), but without building its dictionary of every parameter, and from the raw
+    bytes: ``request.args`` first decodes the whole query as UTF-8, which fails (a 500) on a raw
+    byte that is not UTF-8. /predict reads one parameter per request, and under load this parse
+    is a measurable part of its cost: a third of ``parse_qsl``'s."""
+    wanted = name.encode()
+    values = []
+    for field in request.query_string.split(b"&"):
+        key, _, value = field.partition(b"=")
+        if field and unquote_to_bytes(key.replace(b"+", b" ")) == wanted:
+            values.append(unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8", "werkzeug.url_quote"))
+    return values
 
 
 def check_request_target(request) -> None:
     """A request target (path and query) over MAX_REQUEST_TARGET_BYTES gets a JSON 414 that says what to do."""
-    target = len(request.full_path)  # the path, "?" and the query string as sent (percent-encoded)
+    # the path, "?" and the query string as sent (request.full_path would decode the query as UTF-8)
+    target = len(request.path) + 1 + len(request.query_string)
     if target > MAX_REQUEST_TARGET_BYTES:
         raise InputError(
             414,
