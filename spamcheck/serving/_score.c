@@ -56,11 +56,12 @@ static int reserve(Growable *a, Py_ssize_t more)
     return 0;
 }
 
-static int append_column(Growable *columns, long long column)
+/* Columns are int32 inside (the vocabularies' and tries' columns are checked to fit when read). */
+static int append_column(Growable *columns, int64_t column)
 {
     if (reserve(columns, 1) < 0)
         return -1;
-    ((int64_t *)columns->items)[columns->size++] = column;
+    ((int32_t *)columns->items)[columns->size++] = (int32_t)column;
     return 0;
 }
 
@@ -215,17 +216,25 @@ static const Step *steps_find(const Steps *t, int32_t node, int32_t token)
     }
 }
 
-/* The cache of words seen: a word's code points -> its columns and its tokens' ids (-1: a token no
- * word n-gram holds), in pools, with no Python object; emptied when it holds ``cache_size`` words. */
+/* The cache of words seen: a word's code points -> its sums, its columns and its tokens' ids (-1: a
+ * token no word n-gram holds), with no Python object. Each word is one Record in ``pool``, its parts
+ * side by side, so that a lookup reads one place: the Record, the word's code points (padded to 8
+ * bytes), its sums (n_sums doubles), its columns, its tokens' ids. ``slots`` is an open-addressing
+ * table of (tag, record); the cache is emptied when it holds ``cache_size`` words. */
 typedef struct {
-    uint64_t hash;
-    Py_ssize_t key, key_length, columns, n_columns, tokens, n_tokens, sums; /* offsets into the pools */
-} Word;
+    int32_t key_length, n_columns, n_tokens, units; /* units: the whole record's size in 8 bytes */
+} Record;
 
 typedef struct {
-    int32_t *slots; /* index into words, or -1 */
+    uint32_t tag;   /* the word's hash's upper half: most mismatches end here */
+    int32_t record; /* its offset in the pool, in 8 bytes; -1: an empty slot */
+} CacheSlot;
+
+typedef struct {
+    CacheSlot *slots;
     size_t mask;
-    Growable words, keys, columns, tokens, sums; /* Word, Py_UCS4, int64_t, int32_t, double */
+    Py_ssize_t words; /* how many it holds */
+    Growable pool;    /* the records, in units of 8 bytes (uint64_t) */
 } WordCache;
 
 typedef struct {
@@ -256,32 +265,55 @@ typedef struct {
  * more than once to 1 + log(count) times the IDF (sublinear tf). */
 static inline Py_ssize_t n_sums(const Scorer *self) { return self->n_parts * self->width; }
 
+#ifndef __GNUC__
+#define __builtin_prefetch(...) ((void)0)
+#endif
+#define PREFETCH 8 /* how far ahead the loops over a text's columns ask for memory */
+
+/* One n-gram of a new word to look up: its hash, and where it is in the padded word. */
+typedef struct {
+    uint64_t hash;
+    Py_ssize_t start, length;
+} Probe;
+
+/* One word of a text: where it is, and its hash with the cache's key. */
+typedef struct {
+    Py_ssize_t start, end;
+    uint64_t hash;
+} Span;
+
 /* One call's scratch space, on its own stack: text.lower() is Python's, and while it runs another
  * thread may enter the same Scorer (gunicorn's gthread workers). */
 typedef struct {
+    Growable spans;                      /* a text's words */
     Growable columns, tokens;            /* a text's n-gram columns and its tokens' ids */
     Growable sums;                       /* a text's sums, each column counted once per occurrence */
     Growable word_columns, word_tokens;  /* a new word's */
     Growable padded;                     /* a new word padded with spaces, as code points */
+    Growable probes;                     /* a new word's n-grams to look up */
 } Work;
 
 static void work_init(Work *w)
 {
     memset(w, 0, sizeof(*w));
-    w->columns.item_size = w->word_columns.item_size = sizeof(int64_t);
+    w->spans.item_size = sizeof(Span);
+    w->columns.item_size = w->word_columns.item_size = sizeof(int32_t);
     w->sums.item_size = sizeof(double);
     w->tokens.item_size = w->word_tokens.item_size = sizeof(int32_t);
     w->padded.item_size = sizeof(Py_UCS4);
+    w->probes.item_size = sizeof(Probe);
 }
 
 static void work_free(Work *w)
 {
+    PyMem_Free(w->spans.items);
     PyMem_Free(w->columns.items);
     PyMem_Free(w->tokens.items);
     PyMem_Free(w->sums.items);
     PyMem_Free(w->word_columns.items);
     PyMem_Free(w->word_tokens.items);
     PyMem_Free(w->padded.items);
+    PyMem_Free(w->probes.items);
 }
 
 static void scorer_dealloc(Scorer *self)
@@ -299,11 +331,7 @@ static void scorer_dealloc(Scorer *self)
     grams_free(&self->token_ids);
     PyMem_Free(self->steps.slots);
     PyMem_Free(self->cache.slots);
-    PyMem_Free(self->cache.words.items);
-    PyMem_Free(self->cache.keys.items);
-    PyMem_Free(self->cache.columns.items);
-    PyMem_Free(self->cache.tokens.items);
-    PyMem_Free(self->cache.sums.items);
+    PyMem_Free(self->cache.pool.items);
     PyMem_Free(self->counts);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -459,28 +487,25 @@ static int read_tries(Scorer *self, PyObject *tries)
     return status;
 }
 
+static void cache_clear(WordCache *c)
+{
+    for (size_t i = 0; i <= c->mask; i++)
+        c->slots[i].record = -1;
+    c->words = c->pool.size = 0;
+}
+
 static int cache_init(WordCache *c, Py_ssize_t cache_size)
 {
     size_t size = table_size(cache_size);
     c->mask = size - 1;
-    c->slots = PyMem_Malloc(size * sizeof(int32_t));
+    c->slots = PyMem_Malloc(size * sizeof(CacheSlot));
     if (c->slots == NULL) {
         PyErr_NoMemory();
         return -1;
     }
-    memset(c->slots, 0xff, size * sizeof(int32_t)); /* -1: empty */
-    c->words.item_size = sizeof(Word);
-    c->keys.item_size = sizeof(Py_UCS4);
-    c->columns.item_size = sizeof(int64_t);
-    c->tokens.item_size = sizeof(int32_t);
-    c->sums.item_size = sizeof(double);
+    c->pool.item_size = sizeof(uint64_t);
+    cache_clear(c);
     return 0;
-}
-
-static void cache_clear(WordCache *c)
-{
-    memset(c->slots, 0xff, (c->mask + 1) * sizeof(int32_t));
-    c->words.size = c->keys.size = c->columns.size = c->tokens.size = c->sums.size = 0;
 }
 
 static PyObject *scorer_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
@@ -521,25 +546,35 @@ static inline int is_word_character(Py_UCS4 ch)
 
 /* The char_wb n-grams of one word (``padded``: its code points between two spaces), as scikit-learn
  * makes them: every n-gram for n in the range shorter than the padded word, and the padded word once
- * as a whole when it is no longer than the largest n. */
-static int char_wb_columns(const PerWord *v, const Py_UCS4 *padded, Py_ssize_t length, Growable *columns)
+ * as a whole when it is no longer than the largest n. All are hashed first, and their slots asked
+ * for, then looked up: the table is megabytes, and a word's few dozen lookups then wait for memory
+ * together instead of one after another. */
+static int char_wb_columns(const PerWord *v, const Py_UCS4 *padded, Py_ssize_t length, Growable *probes,
+                           Growable *columns)
 {
     Py_ssize_t longest = v->max_n < length - 1 ? v->max_n : length - 1; /* the n-grams shorter than the word */
+    probes->size = 0;
+    if (reserve(probes, length * longest + 1) < 0)
+        return -1;
+    Probe *probe = probes->items;
     for (Py_ssize_t i = 0; i < length; i++) {
         uint64_t hash = fnv_start();
         for (Py_ssize_t n = 1; n <= longest && i + n <= length; n++) {
             hash = fnv_step(hash, padded[i + n - 1]);
-            int64_t column;
-            if (n >= v->min_n && (column = grams_find(&v->grams, hash, padded + i, n)) >= 0
-                && append_column(columns, column) < 0)
-                return -1;
+            if (n >= v->min_n)
+                probe[probes->size++] = (Probe){hash, i, n};
         }
     }
     if (v->max_n >= length) { /* the whole padded word, once */
         uint64_t hash = fnv_start();
         for (Py_ssize_t c = 0; c < length; c++)
             hash = fnv_step(hash, padded[c]);
-        int64_t column = grams_find(&v->grams, hash, padded, length);
+        probe[probes->size++] = (Probe){hash, 0, length};
+    }
+    for (Py_ssize_t i = 0; i < probes->size; i++)
+        __builtin_prefetch(&v->grams.slots[probe[i].hash & v->grams.mask]);
+    for (Py_ssize_t i = 0; i < probes->size; i++) {
+        int64_t column = grams_find(&v->grams, probe[i].hash, padded + probe[i].start, probe[i].length);
         if (column >= 0 && append_column(columns, column) < 0)
             return -1;
     }
@@ -573,7 +608,8 @@ static int new_word(Scorer *self, Work *work, Py_ssize_t length)
             }
         }
     for (Py_ssize_t p = 0; p < self->n_per_word; p++)
-        if (self->per_word[p].char_wb && char_wb_columns(&self->per_word[p], padded, length + 2, &work->word_columns) < 0)
+        if (self->per_word[p].char_wb
+            && char_wb_columns(&self->per_word[p], padded, length + 2, &work->probes, &work->word_columns) < 0)
             return -1;
     return 0;
 }
@@ -604,71 +640,92 @@ static int add_occurrence(const Scorer *self, int64_t column, double *sums)
     return 0;
 }
 
-/* The cached word whose code points are ``codes`` (``length`` of them, hashed to ``hash``), or NULL. */
-static const Word *cache_find(const WordCache *c, uint64_t hash, const Py_UCS4 *codes, Py_ssize_t length)
+/* A record's parts (see Record). */
+static inline Py_UCS4 *record_key(Record *r) { return (Py_UCS4 *)(r + 1); }
+static inline Py_ssize_t key_units(Py_ssize_t key_length) { return (key_length * (Py_ssize_t)sizeof(Py_UCS4) + 7) / 8; }
+static inline double *record_sums(Record *r) { return (double *)((uint64_t *)(r + 1) + key_units(r->key_length)); }
+static inline int32_t *record_columns(const Scorer *self, Record *r) { return (int32_t *)(record_sums(r) + n_sums(self)); }
+static inline int32_t *record_tokens(const Scorer *self, Record *r) { return record_columns(self, r) + r->n_columns; }
+static inline Record *record_at(const WordCache *c, int32_t offset) { return (Record *)((uint64_t *)c->pool.items + offset); }
+
+/* The word data[start:end] (a str of ``kind``), hashed with the cache's key. */
+static uint64_t word_hash(const Scorer *self, int kind, const void *data, Py_ssize_t start, Py_ssize_t end)
 {
-    const Word *words = c->words.items;
-    const Py_UCS4 *keys = c->keys.items;
+    uint64_t hash = self->seed;
+    for (Py_ssize_t k = start; k < end; k++)
+        hash = fnv_step(hash, PyUnicode_READ(kind, data, k));
+    return hash;
+}
+
+/* The cached word data[start:end] (hashed to ``hash``), or NULL. */
+static Record *cache_find(const WordCache *c, uint64_t hash, int kind, const void *data, Py_ssize_t start, Py_ssize_t end)
+{
+    uint32_t tag = (uint32_t)(hash >> 32);
     for (size_t i = (size_t)mix64(hash) & c->mask;; i = (i + 1) & c->mask) {
-        int32_t index = c->slots[i];
-        if (index < 0)
+        CacheSlot slot = c->slots[i];
+        if (slot.record < 0)
             return NULL;
-        const Word *w = &words[index];
-        if (w->hash == hash && w->key_length == length && same_codes(keys + w->key, codes, length))
-            return w;
+        if (slot.tag != tag)
+            continue;
+        Record *r = record_at(c, slot.record);
+        const Py_UCS4 *key = record_key(r);
+        Py_ssize_t k = 0;
+        while (k < r->key_length && start + k < end && key[k] == PyUnicode_READ(kind, data, start + k))
+            k++;
+        if (k == r->key_length && start + k == end)
+            return r;
     }
 }
 
-/* The word in work->padded (``length`` code points after the first space), from the cache, or found
- * and cached. The Word points into the cache's pools: valid until the next insertion. */
-static const Word *word_of(Scorer *self, Work *work, uint64_t hash, Py_ssize_t length)
+/* The word data[start:end] (hashed to ``hash``): from the cache, or found (padded with spaces into
+ * work->padded, its columns' rows summed) and cached. The Record is valid until the next insertion. */
+static Record *word_record(Scorer *self, Work *work, uint64_t hash, int kind, const void *data, Py_ssize_t start,
+                           Py_ssize_t end)
 {
     WordCache *c = &self->cache;
-    const Py_UCS4 *codes = (const Py_UCS4 *)work->padded.items + 1;
-    const Word *found = cache_find(c, hash, codes, length);
-    if (found != NULL)
-        return found;
-    if (new_word(self, work, length) < 0)
-        return NULL;
-    if (c->words.size >= self->cache_size) /* bounded: start again rather than grow */
-        cache_clear(c);
-    Py_ssize_t n_columns = work->word_columns.size, n_tokens = work->word_tokens.size;
-    if (reserve(&c->words, 1) < 0 || reserve(&c->keys, length) < 0 || reserve(&c->columns, n_columns) < 0
-        || reserve(&c->tokens, n_tokens) < 0 || reserve(&c->sums, n_sums(self)) < 0)
-        return NULL;
-    double *sums = (double *)c->sums.items + c->sums.size;
-    memset(sums, 0, sizeof(double) * (size_t)n_sums(self));
-    for (Py_ssize_t i = 0; i < n_columns; i++)
-        if (add_occurrence(self, ((const int64_t *)work->word_columns.items)[i], sums) < 0)
-            return NULL;
-    Word *w = (Word *)c->words.items + c->words.size;
-    *w = (Word){hash, c->keys.size, length, c->columns.size, n_columns, c->tokens.size, n_tokens, c->sums.size};
-    memcpy((Py_UCS4 *)c->keys.items + c->keys.size, codes, sizeof(Py_UCS4) * (size_t)length);
-    memcpy((int64_t *)c->columns.items + c->columns.size, work->word_columns.items, sizeof(int64_t) * (size_t)n_columns);
-    memcpy((int32_t *)c->tokens.items + c->tokens.size, work->word_tokens.items, sizeof(int32_t) * (size_t)n_tokens);
-    c->keys.size += length;
-    c->columns.size += n_columns;
-    c->tokens.size += n_tokens;
-    c->sums.size += n_sums(self);
-    size_t i = (size_t)mix64(hash) & c->mask;
-    while (c->slots[i] >= 0)
-        i = (i + 1) & c->mask;
-    c->slots[i] = (int32_t)c->words.size++;
-    return w;
-}
-
-/* The word ``data[start:end]`` (of a str of ``kind``), from the cache or found and cached: padded
- * with spaces into work->padded and hashed with the cache's key on the way. */
-static const Word *cached_word(Scorer *self, Work *work, int kind, const void *data, Py_ssize_t start, Py_ssize_t end)
-{
-    if (reserve(&work->padded, end - start + 2) < 0)
+    Record *r = cache_find(c, hash, kind, data, start, end);
+    Py_ssize_t length = end - start;
+    if (r != NULL)
+        return r;
+    if (reserve(&work->padded, length + 2) < 0)
         return NULL;
     Py_UCS4 *padded = work->padded.items;
-    uint64_t hash = self->seed;
-    padded[0] = padded[end - start + 1] = ' ';
-    for (Py_ssize_t k = start; k < end; k++)
-        hash = fnv_step(hash, padded[k - start + 1] = PyUnicode_READ(kind, data, k));
-    return word_of(self, work, hash, end - start);
+    padded[0] = padded[length + 1] = ' ';
+    for (Py_ssize_t k = 0; k < length; k++)
+        padded[k + 1] = PyUnicode_READ(kind, data, start + k);
+    if (new_word(self, work, length) < 0)
+        return NULL;
+    Py_ssize_t n_columns = work->word_columns.size, n_tokens = work->word_tokens.size;
+    Py_ssize_t units = (Py_ssize_t)(sizeof(Record) / 8) + key_units(length) + n_sums(self) + (n_columns + n_tokens + 1) / 2;
+    if (length > INT32_MAX / 8 || n_columns > INT32_MAX / 8) {
+        PyErr_SetString(PyExc_ValueError, "a word too long to score");
+        return NULL;
+    }
+    if (c->words >= self->cache_size || c->pool.size + units > INT32_MAX) /* bounded: start again rather than grow */
+        cache_clear(c);
+    if (reserve(&c->pool, units) < 0)
+        return NULL;
+    const int32_t *columns = work->word_columns.items;
+    for (Py_ssize_t i = 0; i < n_columns; i++) /* the rows are spread over megabytes: ask for them all first */
+        if (columns[i] < self->n_features)
+            __builtin_prefetch(self->rows + (Py_ssize_t)columns[i] * self->width);
+    r = record_at(c, (int32_t)c->pool.size);
+    *r = (Record){(int32_t)length, (int32_t)n_columns, (int32_t)n_tokens, (int32_t)units};
+    memcpy(record_key(r), padded + 1, sizeof(Py_UCS4) * (size_t)length);
+    double *sums = record_sums(r);
+    memset(sums, 0, sizeof(double) * (size_t)n_sums(self));
+    for (Py_ssize_t i = 0; i < n_columns; i++)
+        if (add_occurrence(self, columns[i], sums) < 0)
+            return NULL; /* the pool's size is unchanged: the record is dropped */
+    memcpy(record_columns(self, r), columns, sizeof(int32_t) * (size_t)n_columns);
+    memcpy(record_tokens(self, r), work->word_tokens.items, sizeof(int32_t) * (size_t)n_tokens);
+    size_t i = (size_t)mix64(hash) & c->mask;
+    while (c->slots[i].record >= 0)
+        i = (i + 1) & c->mask;
+    c->slots[i] = (CacheSlot){(uint32_t)(hash >> 32), (int32_t)c->pool.size};
+    c->pool.size += units;
+    c->words++;
+    return r;
 }
 
 /* Append the columns of the word n-grams found from each of a text's tokens (ids; -1: a token no
@@ -689,10 +746,12 @@ static int walk_tries(const Scorer *self, const int32_t *tokens, Py_ssize_t n, G
 
 /* One text's n-gram occurrences into work->columns, and their sums into work->sums: as
  * analyzers.Analyzers.column_bytes, the words of text.lower().split(), each word's columns and sums
- * (cached), then the word n-grams of its tokens. */
+ * (cached), then the word n-grams of its tokens. The words are looked up in three passes, so that
+ * their memory is asked for together rather than waited for one word after another: the words and
+ * their hashes (asking for their slots), then the records those slots point to, then the lookups. */
 static int text_columns(Scorer *self, Work *work, PyObject *text)
 {
-    work->columns.size = work->tokens.size = 0;
+    work->columns.size = work->tokens.size = work->spans.size = 0;
     if (reserve(&work->sums, n_sums(self)) < 0)
         return -1;
     double *sums = work->sums.items;
@@ -707,25 +766,43 @@ static int text_columns(Scorer *self, Work *work, PyObject *text)
     int kind = PyUnicode_KIND(lowered), status = 0;
     const void *data = PyUnicode_DATA(lowered);
     Py_ssize_t length = PyUnicode_GET_LENGTH(lowered);
-    for (Py_ssize_t i = 0, j; i < length && status == 0; i = j) {
+    const WordCache *c = &self->cache;
+    for (Py_ssize_t i = 0, j; i < length; i = j) {
         while (i < length && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i))) /* str.split()'s whitespace */
             i++;
         if (i == length)
             break;
         for (j = i; j < length && !Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, j)); j++)
             ;
-        const Word *w = cached_word(self, work, kind, data, i, j);
-        if (w == NULL || reserve(&work->columns, w->n_columns) < 0 || reserve(&work->tokens, w->n_tokens) < 0) {
+        if (reserve(&work->spans, 1) < 0) {
             status = -1;
             break;
         }
-        memcpy((int64_t *)work->columns.items + work->columns.size, (const int64_t *)self->cache.columns.items + w->columns,
-               sizeof(int64_t) * (size_t)w->n_columns);
-        memcpy((int32_t *)work->tokens.items + work->tokens.size, (const int32_t *)self->cache.tokens.items + w->tokens,
-               sizeof(int32_t) * (size_t)w->n_tokens);
-        work->columns.size += w->n_columns;
-        work->tokens.size += w->n_tokens;
-        const double *word_sums = (const double *)self->cache.sums.items + w->sums;
+        uint64_t hash = word_hash(self, kind, data, i, j);
+        ((Span *)work->spans.items)[work->spans.size++] = (Span){i, j, hash};
+        __builtin_prefetch(&c->slots[(size_t)mix64(hash) & c->mask]);
+    }
+    const Span *spans = work->spans.items;
+    for (Py_ssize_t w = 0; w < work->spans.size && status == 0; w++) {
+        CacheSlot slot = c->slots[(size_t)mix64(spans[w].hash) & c->mask];
+        if (slot.record >= 0) {
+            __builtin_prefetch(record_at(c, slot.record));
+            __builtin_prefetch((char *)record_at(c, slot.record) + 64);
+        }
+    }
+    for (Py_ssize_t w = 0; w < work->spans.size && status == 0; w++) {
+        Record *r = word_record(self, work, spans[w].hash, kind, data, spans[w].start, spans[w].end);
+        if (r == NULL || reserve(&work->columns, r->n_columns) < 0 || reserve(&work->tokens, r->n_tokens) < 0) {
+            status = -1;
+            break;
+        }
+        memcpy((int32_t *)work->columns.items + work->columns.size, record_columns(self, r),
+               sizeof(int32_t) * (size_t)r->n_columns);
+        memcpy((int32_t *)work->tokens.items + work->tokens.size, record_tokens(self, r),
+               sizeof(int32_t) * (size_t)r->n_tokens);
+        work->columns.size += r->n_columns;
+        work->tokens.size += r->n_tokens;
+        const double *word_sums = record_sums(r);
         for (Py_ssize_t k = 0; k < n_sums(self); k++)
             sums[k] += word_sums[k];
     }
@@ -734,14 +811,13 @@ static int text_columns(Scorer *self, Work *work, PyObject *text)
     if (status == 0)
         status = walk_tries(self, work->tokens.items, work->tokens.size, &work->columns);
     for (Py_ssize_t i = from_words; i < work->columns.size && status == 0; i++)
-        status = add_occurrence(self, ((const int64_t *)work->columns.items)[i], sums);
+        status = add_occurrence(self, ((const int32_t *)work->columns.items)[i], sums);
     return status;
 }
 
-#ifndef __GNUC__
-#define __builtin_prefetch(...) ((void)0)
-#endif
-#define PREFETCH 8 /* how far ahead the loops below ask for memory */
+/* 1 + log(n) for the counts most columns have: a table instead of a call (see probability()). */
+#define SMALL_COUNTS 64
+static double one_plus_log[SMALL_COUNTS];
 
 /* P(spam) of the text in ``work`` (its columns and sums from text_columns, which checked every
  * column). Its sums counted each column once per occurrence; a column that occurs n > 1 times is
@@ -750,7 +826,7 @@ static int text_columns(Scorer *self, Work *work, PyObject *text)
  * of repeated columns are read (a few dozen, against hundreds of columns). */
 static double probability(Scorer *self, Work *work)
 {
-    const int64_t *columns = work->columns.items;
+    const int32_t *columns = work->columns.items;
     double *sums = work->sums.items;
     Py_ssize_t n = work->columns.size;
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -759,14 +835,14 @@ static double probability(Scorer *self, Work *work)
         self->counts[columns[i]]++;
     }
     for (Py_ssize_t i = 0; i < n; i++) { /* a column's first occurrence corrects it and zeroes its count */
-        int64_t column = columns[i];
+        int32_t column = columns[i];
         uint32_t count = self->counts[column];
         self->counts[column] = 0;
         if (count < 2)
             continue;
-        const double *row = self->rows + column * self->width;
+        const double *row = self->rows + (Py_ssize_t)column * self->width;
         double *part = sums + part_of(self, column) * self->width;
-        double tf = 1.0 + log((double)count), idf = row[0];
+        double tf = count < SMALL_COUNTS ? one_plus_log[count] : 1.0 + log((double)count), idf = row[0];
         part[0] += idf * idf * (tf * tf - (double)count);
         for (Py_ssize_t k = 1; k < self->width; k++)
             part[k] += idf * row[k] * (tf - (double)count);
@@ -782,6 +858,18 @@ static double probability(Scorer *self, Work *work)
         total += 1.0 / (1.0 + exp(z)); /* the sigmoid calibration: 1 / (1 + exp(a * f + b)) */
     }
     return total / (double)self->n_svms;
+}
+
+/* int32 columns as the bytes of int64s, what .word() and .columns() answer. */
+static PyObject *columns_as_bytes(const int32_t *columns, Py_ssize_t n)
+{
+    PyObject *result = PyBytes_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(int64_t));
+    if (result != NULL) {
+        int64_t *out = (int64_t *)PyBytes_AS_STRING(result);
+        for (Py_ssize_t i = 0; i < n; i++)
+            out[i] = columns[i];
+    }
+    return result;
 }
 
 static PyObject *scorer_probabilities(Scorer *self, PyObject *texts)
@@ -816,10 +904,12 @@ static PyObject *scorer_word(Scorer *self, PyObject *word)
     Work work;
     work_init(&work);
     PyObject *result = NULL;
-    const Word *w = cached_word(self, &work, PyUnicode_KIND(word), PyUnicode_DATA(word), 0, PyUnicode_GET_LENGTH(word));
-    if (w != NULL)
-        result = PyBytes_FromStringAndSize((const char *)((const int64_t *)self->cache.columns.items + w->columns),
-                                           w->n_columns * (Py_ssize_t)sizeof(int64_t));
+    int kind = PyUnicode_KIND(word);
+    const void *data = PyUnicode_DATA(word);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(word);
+    Record *r = word_record(self, &work, word_hash(self, kind, data, 0, length), kind, data, 0, length);
+    if (r != NULL)
+        result = columns_as_bytes(record_columns(self, r), r->n_columns);
     work_free(&work);
     return result;
 }
@@ -830,14 +920,14 @@ static PyObject *scorer_columns(Scorer *self, PyObject *text)
     Work work;
     work_init(&work);
     if (text_columns(self, &work, text) == 0)
-        result = PyBytes_FromStringAndSize(work.columns.items, work.columns.size * (Py_ssize_t)sizeof(int64_t));
+        result = columns_as_bytes(work.columns.items, work.columns.size);
     work_free(&work);
     return result;
 }
 
 static PyObject *scorer_cache_len(Scorer *self, PyObject *Py_UNUSED(ignored))
 {
-    return PyLong_FromSsize_t(self->cache.words.size);
+    return PyLong_FromSsize_t(self->cache.words);
 }
 
 static PyMethodDef scorer_methods[] = {
@@ -870,6 +960,8 @@ static struct PyModuleDef module = {
 
 PyMODINIT_FUNC PyInit__score(void)
 {
+    for (int n = 1; n < SMALL_COUNTS; n++)
+        one_plus_log[n] = 1.0 + log((double)n);
     if (PyType_Ready(&ScorerType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&module);
