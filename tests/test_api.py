@@ -258,3 +258,18 @@ def test_an_answer_that_does_not_fit_its_model_is_a_json_500(model_dir, caplog):
     assert response.status_code == 500
     assert response.json == {"error": "internal error; quote request id r-card when reporting it"}
     assert "the answer to GET /v1/model does not fit its model" in caplog.text
+
+
+def test_a_prediction_that_does_not_fit_its_model_is_a_json_500(model_dir, caplog):
+    class NaNModel:  # stands in for a model that answers a probability outside [0, 1]
+        version = "v0"
+
+        def predict(self, texts):
+            return [1] * len(texts), [float("nan")] * len(texts)
+
+    app = create_app(Settings(model_dir=model_dir))
+    app.extensions["spamcheck"] = Service(NaNModel(), None)
+    response = app.test_client().post("/v1/predict", json={"texts": [HAM]}, headers={"X-Request-ID": "r-nan"})
+    assert response.status_code == 500
+    assert response.json == {"error": "internal error; quote request id r-nan when reporting it"}
+    assert "spam_probability" in caplog.text  # pydantic's complaint, logged with the request

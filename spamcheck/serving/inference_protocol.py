@@ -72,5 +72,5 @@ def infer_response(version: str, request, labels, probabilities) -> dict:
     }
     if request.id is not None:
         response["id"] = request.id
-    InferResponse.model_validate(response)  # spectree checks the other views' answers; this one, here
+    InferResponse.model_validate(response)  # the answer checked here, as /v1/predict checks its own
     return response

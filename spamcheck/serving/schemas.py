@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, TypeAdapter, model_validator
 
 # Each request model's example (error messages quote them)
@@ -34,6 +35,20 @@ class Predictions(BaseModel):
 
     model_version: str
     predictions: list[Prediction]
+
+
+LABELS = ("ham", "spam")  # the names of labels 0 and 1
+
+
+def predictions(model_version: str, labels: list[int], probabilities: list[float]) -> Predictions:
+    """/v1/predict's answer, checked by pydantic as it is made: each message's label and its spam
+    probability to 4 decimals. numpy rounds them all at once: Python's round(), one number at a time,
+    was the costliest step of making the answer to a large batch."""
+    rounded = np.round(probabilities, 4).tolist()
+    return Predictions(
+        model_version=model_version,
+        predictions=[{"label": LABELS[label], "spam_probability": p} for label, p in zip(labels, rounded)],
+    )
 
 
 class Error(BaseModel):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from urllib.parse import unquote_to_bytes
 
-from flask.json.provider import DefaultJSONProvider
 from pydantic import ValidationError
 
 from spamcheck.serving.schemas import ARTICLE_EXAMPLE, PREDICT_EXAMPLE, RequestModels
@@ -108,31 +107,6 @@ def parse_json(raw: bytes, example: str = JSON_EXAMPLE):
         raise InputError(400, "the JSON is nested too deeply: send a flat object like " + example) from None
     except ValueError as exc:  # e.g. an integer of more than 4,300 digits
         raise InputError(400, f"the JSON holds a value Python will not read: {exc}") from None
-
-
-class JSONProvider(DefaultJSONProvider):
-    """Flask's JSON, except that a body nested too deeply for Python reads as "not JSON", as a
-    malformed one does, instead of crashing ``request.get_json(silent=True)`` (which spectree uses)."""
-
-    def loads(self, s, **kwargs):
-        try:
-            return super().loads(s, **kwargs)
-        except RecursionError:
-            raise ValueError("the JSON is nested too deeply") from None
-
-
-def json_errors_for(models: RequestModels):
-    """spectree's ``before`` hook on /v1/predict: instead of its own 422, this API's error.
-
-    spectree reads the body with Flask's ``get_json(silent=True)``, which takes a body that is
-    not JSON (or not an object) for ``{}``: read it again to say what was really wrong."""
-
-    def json_errors(request, response, error, instance, model_adapter):
-        if error is not None or not request.is_json:
-            validated(models.PredictRequest.model_validate, json_body(request))
-            raise InputError(400, f"the request does not fit its schema (see /openapi.json): {error}")
-
-    return json_errors
 
 
 def query_values(request, name: str) -> list[str]:
