@@ -205,9 +205,11 @@ static inline uint64_t mix64(uint64_t x) /* splitmix64's finaliser: the keys are
     return x ^ (x >> 31);
 }
 
+static inline uint64_t step_key(int32_t node, int32_t token) { return ((uint64_t)(uint32_t)node << 32 | (uint32_t)token) + 1; }
+
 static const Step *steps_find(const Steps *t, int32_t node, int32_t token)
 {
-    uint64_t key = ((uint64_t)(uint32_t)node << 32 | (uint32_t)token) + 1;
+    uint64_t key = step_key(node, token);
     for (size_t i = (size_t)mix64(key) & t->mask;; i = (i + 1) & t->mask) {
         if (t->slots[i].key == key)
             return &t->slots[i];
@@ -732,7 +734,10 @@ static Record *word_record(Scorer *self, Work *work, uint64_t hash, int kind, co
  * n-gram holds), trie by trie: the walk of analyzers.trie_columns. */
 static int walk_tries(const Scorer *self, const int32_t *tokens, Py_ssize_t n, Growable *columns)
 {
-    for (Py_ssize_t k = 0; k < self->n_tries; k++)
+    for (Py_ssize_t k = 0; k < self->n_tries; k++) {
+        for (Py_ssize_t start = 0; start + 1 < n; start++) /* the table is megabytes: ask for the first steps together */
+            if (tokens[start] >= 0)
+                __builtin_prefetch(&self->steps.slots[(size_t)mix64(step_key((int32_t)k, tokens[start])) & self->steps.mask]);
         for (Py_ssize_t start = 0; start + 1 < n; start++) {
             const Step *step = tokens[start] < 0 ? NULL : steps_find(&self->steps, (int32_t)k, tokens[start]);
             for (Py_ssize_t end = start + 1; step != NULL && step->child >= 0 && end < n && tokens[end] >= 0; end++) {
@@ -741,6 +746,7 @@ static int walk_tries(const Scorer *self, const int32_t *tokens, Py_ssize_t n, G
                     return -1;
             }
         }
+    }
     return 0;
 }
 
