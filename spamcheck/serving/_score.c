@@ -272,12 +272,6 @@ static inline Py_ssize_t n_sums(const Scorer *self) { return self->n_parts * sel
 #endif
 #define PREFETCH 8 /* how far ahead the loops over a text's columns ask for memory */
 
-/* One n-gram of a new word to look up: its hash, and where it is in the padded word. */
-typedef struct {
-    uint64_t hash;
-    Py_ssize_t start, length;
-} Probe;
-
 /* One word of a text: where it is, and its hash with the cache's key. */
 typedef struct {
     Py_ssize_t start, end;
@@ -292,7 +286,6 @@ typedef struct {
     Growable sums;                       /* a text's sums, each column counted once per occurrence */
     Growable word_columns, word_tokens;  /* a new word's */
     Growable padded;                     /* a new word padded with spaces, as code points */
-    Growable probes;                     /* a new word's n-grams to look up */
 } Work;
 
 static void work_init(Work *w)
@@ -303,7 +296,6 @@ static void work_init(Work *w)
     w->sums.item_size = sizeof(double);
     w->tokens.item_size = w->word_tokens.item_size = sizeof(int32_t);
     w->padded.item_size = sizeof(Py_UCS4);
-    w->probes.item_size = sizeof(Probe);
 }
 
 static void work_free(Work *w)
@@ -315,7 +307,6 @@ static void work_free(Work *w)
     PyMem_Free(w->word_columns.items);
     PyMem_Free(w->word_tokens.items);
     PyMem_Free(w->padded.items);
-    PyMem_Free(w->probes.items);
 }
 
 static void scorer_dealloc(Scorer *self)
@@ -548,35 +539,25 @@ static inline int is_word_character(Py_UCS4 ch)
 
 /* The char_wb n-grams of one word (``padded``: its code points between two spaces), as scikit-learn
  * makes them: every n-gram for n in the range shorter than the padded word, and the padded word once
- * as a whole when it is no longer than the largest n. All are hashed first, and their slots asked
- * for, then looked up: the table is megabytes, and a word's few dozen lookups then wait for memory
- * together instead of one after another. */
-static int char_wb_columns(const PerWord *v, const Py_UCS4 *padded, Py_ssize_t length, Growable *probes,
-                           Growable *columns)
+ * as a whole when it is no longer than the largest n. */
+static int char_wb_columns(const PerWord *v, const Py_UCS4 *padded, Py_ssize_t length, Growable *columns)
 {
     Py_ssize_t longest = v->max_n < length - 1 ? v->max_n : length - 1; /* the n-grams shorter than the word */
-    probes->size = 0;
-    if (reserve(probes, length * longest + 1) < 0)
-        return -1;
-    Probe *probe = probes->items;
     for (Py_ssize_t i = 0; i < length; i++) {
         uint64_t hash = fnv_start();
         for (Py_ssize_t n = 1; n <= longest && i + n <= length; n++) {
             hash = fnv_step(hash, padded[i + n - 1]);
-            if (n >= v->min_n)
-                probe[probes->size++] = (Probe){hash, i, n};
+            int64_t column;
+            if (n >= v->min_n && (column = grams_find(&v->grams, hash, padded + i, n)) >= 0
+                && append_column(columns, column) < 0)
+                return -1;
         }
     }
     if (v->max_n >= length) { /* the whole padded word, once */
         uint64_t hash = fnv_start();
         for (Py_ssize_t c = 0; c < length; c++)
             hash = fnv_step(hash, padded[c]);
-        probe[probes->size++] = (Probe){hash, 0, length};
-    }
-    for (Py_ssize_t i = 0; i < probes->size; i++)
-        __builtin_prefetch(&v->grams.slots[probe[i].hash & v->grams.mask]);
-    for (Py_ssize_t i = 0; i < probes->size; i++) {
-        int64_t column = grams_find(&v->grams, probe[i].hash, padded + probe[i].start, probe[i].length);
+        int64_t column = grams_find(&v->grams, hash, padded, length);
         if (column >= 0 && append_column(columns, column) < 0)
             return -1;
     }
@@ -611,7 +592,7 @@ static int new_word(Scorer *self, Work *work, Py_ssize_t length)
         }
     for (Py_ssize_t p = 0; p < self->n_per_word; p++)
         if (self->per_word[p].char_wb
-            && char_wb_columns(&self->per_word[p], padded, length + 2, &work->probes, &work->word_columns) < 0)
+            && char_wb_columns(&self->per_word[p], padded, length + 2, &work->word_columns) < 0)
             return -1;
     return 0;
 }
