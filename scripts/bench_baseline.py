@@ -2,8 +2,10 @@
 
 Checks out ``<commit>`` into build/baseline-<commit>/ (a git worktree, made once), gives it this
 checkout's models/ (an earlier service reads the pickles and the card, which training still writes)
-and data/, then runs that commit's own scripts/bench.py with its own package, and builds its image as
-``spamcheck:<commit>`` for scripts/container_start.py. Machines here vary in speed by up to 2.5x in
+and data/, then runs this checkout's scripts/bench.py with that commit's package and app, so that
+both are measured the same way (if the earlier package lacks what this benchmark imports, it runs
+that commit's own scripts/bench.py, and says so), and builds its image as ``spamcheck:<commit>``
+for scripts/container_start.py. Machines here vary in speed by up to 2.5x in
 an afternoon, so only figures taken back to back compare (docs/benchmarks.md).
 
     python scripts/bench_baseline.py <commit>     # prints the earlier code's figures
@@ -30,6 +32,9 @@ def worktree(ref: str) -> Path:
         subprocess.run(["git", "worktree", "add", "--detach", str(folder), ref], cwd=ROOT, check=True)
     for name in ("models", "data"):
         shutil.copytree(ROOT / name, folder / name, dirs_exist_ok=True)
+    if (folder / "setup.py").exists():  # its compiled module, built in place (without it, its slower fallback)
+        build = [sys.executable, "setup.py", "-q", "build_ext", "--inplace"]
+        subprocess.run(build, cwd=folder, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return folder
 
 
@@ -37,7 +42,12 @@ def main(ref: str) -> int:
     folder = worktree(ref)
     print(f"==> the benchmark of {ref} (build/baseline-{ref}/), then this checkout's", flush=True)
     environment = {**os.environ, "PYTHONPATH": str(folder)}  # its own package, not this checkout's
-    done = subprocess.run([sys.executable, "scripts/bench.py"], cwd=folder, env=environment)
+    imports = "import runpy, sys; runpy.run_path(sys.argv[1], run_name='imports')"  # its imports, not its main()
+    ours = ROOT / "scripts" / "bench.py"
+    if subprocess.run([sys.executable, "-c", imports, str(ours)], cwd=folder, env=environment).returncode != 0:
+        print(f"this benchmark cannot import {ref}'s package: running {ref}'s own scripts/bench.py", flush=True)
+        ours = folder / "scripts" / "bench.py"
+    done = subprocess.run([sys.executable, str(ours)], cwd=folder, env=environment)
     engine = container_engine()
     if engine is None:
         print(f"the image of {ref}: SKIPPED, NO CONTAINER ENGINE (docker or podman answers)")
