@@ -224,7 +224,7 @@ static const Step *steps_find(const Steps *t, int32_t node, int32_t token)
  * bytes), its sums (n_sums doubles), its columns, its tokens' ids. ``slots`` is an open-addressing
  * table of (tag, record); the cache is emptied when it holds ``cache_size`` words. */
 typedef struct {
-    int32_t key_length, n_columns, n_tokens, units; /* units: the whole record's size in 8 bytes */
+    int32_t key_length, n_columns, n_tokens, padding; /* 16 bytes: the parts after it are 8-byte aligned */
 } Record;
 
 typedef struct {
@@ -693,7 +693,7 @@ static Record *word_record(Scorer *self, Work *work, uint64_t hash, int kind, co
         if (columns[i] < self->n_features)
             __builtin_prefetch(self->rows + (Py_ssize_t)columns[i] * self->width);
     r = record_at(c, (int32_t)c->pool.size);
-    *r = (Record){(int32_t)length, (int32_t)n_columns, (int32_t)n_tokens, (int32_t)units};
+    *r = (Record){(int32_t)length, (int32_t)n_columns, (int32_t)n_tokens, 0};
     memcpy(record_key(r), padded + 1, sizeof(Py_UCS4) * (size_t)length);
     double *sums = record_sums(r);
     memset(sums, 0, sizeof(double) * (size_t)n_sums(self));
