@@ -75,6 +75,13 @@ def test_the_compiled_kernel_refuses_what_it_cannot_score(spam_model):
     scorer = _score.Scorer(*arguments)
     with pytest.raises(TypeError, match="must be a str, not int"):
         scorer.probabilities(["hello", 42])
+
+    class Odd(str):  # a str whose lower() is not one
+        def lower(self):
+            return 42
+
+    with pytest.raises(TypeError, match="lower.. must return a str, not int"):
+        scorer.probabilities([Odd("hello")])
     # a vocabulary whose column lies outside the table, and a trie whose node is not one
     outside = _score.Scorer(((False, 1, 1, {"hello": len(model.table)}),), (), *arguments[2:])
     with pytest.raises(ValueError, match=f"feature column {len(model.table)} is outside"):

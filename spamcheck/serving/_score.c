@@ -750,6 +750,11 @@ static int text_columns(Scorer *self, Work *work, PyObject *text)
     PyObject *lowered = PyObject_CallMethodNoArgs(text, self->lower);
     if (lowered == NULL)
         return -1;
+    if (!PyUnicode_Check(lowered)) { /* a str subclass may answer lower() with anything */
+        PyErr_Format(PyExc_TypeError, "a message's lower() must return a str, not %.100s", Py_TYPE(lowered)->tp_name);
+        Py_DECREF(lowered);
+        return -1;
+    }
     int kind = PyUnicode_KIND(lowered), status = 0;
     const void *data = PyUnicode_DATA(lowered);
     Py_ssize_t length = PyUnicode_GET_LENGTH(lowered);
