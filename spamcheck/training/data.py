@@ -24,11 +24,11 @@ from spamcheck.paths import (
     sha256_file,
     write_atomically,
 )
+from spamcheck.serving.schemas import LABELS  # the collection's labels, ham (0) and spam (1), as the API names them
 
 UCI_URL = "https://archive.ics.uci.edu/static/public/228/sms+spam+collection.zip"
 DATA_SHA256 = "7d039a24a6083ed9ef0f806ebad56bbb976e3aeb8de05669173bfdc4996c239d"
 DATA_FILENAME = "SMSSpamCollection"
-LABELS = ("ham", "spam")
 
 
 class DataError(RuntimeError):
