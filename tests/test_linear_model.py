@@ -8,7 +8,7 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from spamcheck.serving import artifacts, model_file
-from spamcheck.serving.analyzers import Analyzers, Vectorizer
+from spamcheck.serving.analyzers import LONGEST_CACHED_WORD, WORD_CACHE_BYTES, WORD_CACHE_WORDS, Analyzers, Vectorizer
 from spamcheck.serving.linear_model import LinearModel
 from spamcheck.training import linear_export, models
 from spamcheck.training.export import export_model
@@ -17,6 +17,7 @@ EDGE_CASES = ["", "   ", "zzzz qqqq xxxx", "£££ !!!", "Ünïcödé ñ 漢字 
 
 
 KERNELS = {"compiled": True, "numpy": False}  # _score.c, and numpy's kernel where it was not built
+CACHE = (WORD_CACHE_WORDS, WORD_CACHE_BYTES, LONGEST_CACHED_WORD)  # the service's word cache bounds
 
 
 def exported(pipeline, compiled: bool | None = None) -> LinearModel:
@@ -56,7 +57,7 @@ def test_the_compiled_kernel_refuses_what_it_cannot_score(spam_model):
 
     model = spam_model.model
     per_word, tries = model.analyzers.per_word, model.analyzers.tries
-    arguments = [per_word, tries, model.table, model.part_ends, model.bias, 100]
+    arguments = [per_word, tries, model.table, model.part_ends, model.bias, *CACHE]
     for position, bad, error, match in [
         (0, ((True, 0, 2, {}),), ValueError, "1 <= min_n <= max_n"),
         (0, ((False, 1, 2, {}),), ValueError, "1, 1. for tokens"),
@@ -68,7 +69,9 @@ def test_the_compiled_kernel_refuses_what_it_cannot_score(spam_model):
         (3, model.part_ends[:1] - 1, ValueError, "do not fit together"),
         (3, model.part_ends[::-1].copy(), ValueError, "fit together|increasing"),
         (4, model.bias[:2], ValueError, "do not fit together"),
-        (5, 0, ValueError, "cache_size"),
+        (5, 0, ValueError, "cache_words"),
+        (6, 100, ValueError, "cache_bytes"),
+        (7, -1, ValueError, "longest_cached_word"),
     ]:
         with pytest.raises(error, match=match):
             _score.Scorer(*arguments[:position], bad, *arguments[position + 1 :])
@@ -99,17 +102,7 @@ def test_the_word_vocabulary_is_cached_at_load(model_dir):
     path = model_dir / artifacts.SERVED_FILE
     model = LinearModel(*model_file.parse(path.read_bytes(), str(path)))
     single_tokens = {g for v in model.vectorizers if v.analyzer == "word" for g in v.vocabulary if " " not in g}
-    assert model.scorer.cached_words() == len(single_tokens) > 1000
-
-
-def test_the_compiled_word_cache_is_bounded(spam_model):
-    from spamcheck.serving import _score
-
-    model = spam_model.model
-    small = _score.Scorer(model.analyzers.per_word, model.analyzers.tries, model.table, model.part_ends, model.bias, 3)
-    texts = ["one two three four five", "six seven", "one two three four five"]
-    assert small.probabilities(texts) == pytest.approx(model.predict(texts)[1], abs=1e-12)
-    assert small.cached_words() <= 3
+    assert model.scorer.cache_info()["words"] == len(single_tokens) > 1000
 
 
 def test_the_served_model_equals_scikit_learn_on_every_message(served, pipeline_halves, messages):
@@ -162,7 +155,7 @@ def compiled_scorer(analyzers):
 
     n_features = max((c for _, _, _, v in analyzers.per_word for c in v.values()), default=0) + 1
     table, part_ends = np.zeros((n_features, 2)), np.array([n_features], dtype=np.int64)
-    return _score.Scorer(analyzers.per_word, analyzers.tries, table, part_ends, np.zeros(1), 1000)
+    return _score.Scorer(analyzers.per_word, analyzers.tries, table, part_ends, np.zeros(1), *CACHE)
 
 
 def found_columns(analyzers, text) -> list[int]:

@@ -1,15 +1,20 @@
 /* spamcheck.serving._score: the served model's per-message work, compiled (built by setup.py).
  *
- * Scorer(per_word, tries, table, part_ends, bias, cache_size): made once per loaded model.
+ * Scorer(per_word, tries, table, part_ends, bias, cache_words, cache_bytes, longest_cached_word): made
+ * once per loaded model.
  *   .probabilities(texts) -> list of P(spam), one per text
  *   .word(word) -> the int64 feature columns of a lowercased word's n-grams as bytes; caches the word
  *   .columns(text) -> the int64 columns of all of a text's n-grams as bytes (what tests compare)
- *   .cached_words() -> how many words the cache holds
+ *   .cache_info() -> {"words", "bytes", "probes"}: what the word cache holds, and the slots its
+ *     lookups have read (tests of its bounds and of its key)
+ *   .cache_slot(word) -> the slot of the cache's table where a word's lookup starts (tests of its key)
  *
  * It does what linear_model.LinearModel.predict does with the Python analyzers and numpy's kernel,
  * with no Python object per word: each text is lowercased by str.lower() and split where str.split()
- * splits (Py_UNICODE_ISSPACE); a word seen before is one lookup in a cache of code points (keyed
- * with Python's per-process hash key, so that chosen words cannot pile up in one slot); a new word's
+ * splits (Py_UNICODE_ISSPACE); a word seen before is one lookup in a cache of code points (hashed
+ * with SipHash under a secret key of the Scorer's own, so that chosen words cannot pile up in one
+ * slot, and bounded in words and in bytes; a word longer than ``longest_cached_word`` is scored
+ * without being cached); a new word's
  * tokens are the runs of two or more word characters (what scikit-learn's default token pattern
  * (?u)\b\w\w+\b finds, with the re module's \w), and its char_wb n-grams and single tokens are
  * looked up in hash tables of code points made from the vocabularies (``per_word``: for each such
@@ -25,7 +30,8 @@
  * ``table`` is float64 of shape (features, 1 + SVMs): a feature's IDF, then its scaled weights;
  * ``part_ends`` int64, the end of each vectorizer's columns; ``bias`` float64, one per SVM.
  * Nothing it is given is trusted blindly: a column outside the table, or arrays, vocabularies or
- * tries of the wrong type or shape, raise an exception instead of reading outside memory.
+ * tries of the wrong type or shape, raise an exception instead of reading outside memory. It reads
+ * its own copies of the arrays, so that nothing written into them afterwards reaches it.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -37,15 +43,22 @@
 typedef struct {
     void *items;
     Py_ssize_t size, capacity, item_size;
+    Py_ssize_t limit; /* the most items it may ever hold (0: no limit): the word cache's budget */
 } Growable;
 
 static int reserve(Growable *a, Py_ssize_t more)
 {
     if (a->size + more <= a->capacity)
         return 0;
+    if (a->limit && a->size + more > a->limit) {
+        PyErr_SetString(PyExc_MemoryError, "over the word cache's budget"); /* callers check first */
+        return -1;
+    }
     Py_ssize_t capacity = a->capacity ? a->capacity : 256;
     while (capacity < a->size + more)
         capacity *= 2;
+    if (a->limit && capacity > a->limit) /* doubling must not take it past its budget */
+        capacity = a->limit;
     void *items = PyMem_Realloc(a->items, (size_t)(capacity * a->item_size));
     if (items == NULL) {
         PyErr_NoMemory();
@@ -222,7 +235,9 @@ static const Step *steps_find(const Steps *t, int32_t node, int32_t token)
  * token no word n-gram holds), with no Python object. Each word is one Record in ``pool``, its parts
  * side by side, so that a lookup reads one place: the Record, the word's code points (padded to 8
  * bytes), its sums (n_sums doubles), its columns, its tokens' ids. ``slots`` is an open-addressing
- * table of (tag, record); the cache is emptied when it holds ``cache_size`` words. */
+ * table of (tag, record), indexed by the word's SipHash under the Scorer's secret key. The cache is
+ * emptied when a new word would take it past ``cache_words`` words or past its budget in bytes (the
+ * pool's ``limit``): emptying is simpler than evicting, and as bounded. */
 typedef struct {
     int32_t key_length, n_columns, n_tokens, padding; /* 16 bytes: the parts after it are 8-byte aligned */
 } Record;
@@ -236,7 +251,8 @@ typedef struct {
     CacheSlot *slots;
     size_t mask;
     Py_ssize_t words; /* how many it holds */
-    Growable pool;    /* the records, in units of 8 bytes (uint64_t) */
+    Growable pool;    /* the records, in units of 8 bytes (uint64_t); pool.limit: the budget */
+    uint64_t probes;  /* slots read by lookups, in all (cache_info: what tests of the key count) */
 } WordCache;
 
 typedef struct {
@@ -248,12 +264,11 @@ typedef struct {
     Grams token_ids; /* every token of a word n-gram -> its id */
     Steps steps;
     WordCache cache;
-    Py_ssize_t cache_size;
-    uint64_t seed; /* the word cache's hash key: Python's own per-process hash key, so that no one can
-                    * choose words that pile up in one slot (hash flooding) */
+    Py_ssize_t cache_words, longest_cached_word;
+    uint64_t key[2]; /* the word cache's SipHash key, from os.urandom for each Scorer: no one who does
+                      * not know it can choose words that pile up in one slot (hash flooding) */
     PyObject *lower;
-    Py_buffer table, part_ends, bias;
-    const double *rows, *biases;
+    const double *rows, *biases; /* the Scorer's own copies of the arrays it was given */
     const int64_t *ends;
     Py_ssize_t n_features, width, n_parts, n_svms;
     /* Scratch of probability(), which runs no Python code, so no other thread can enter it meanwhile:
@@ -286,6 +301,7 @@ typedef struct {
     Growable sums;                       /* a text's sums, each column counted once per occurrence */
     Growable word_columns, word_tokens;  /* a new word's */
     Growable padded;                     /* a new word padded with spaces, as code points */
+    Growable record;                     /* the Record of a word too long to cache (8-byte units) */
 } Work;
 
 static void work_init(Work *w)
@@ -296,6 +312,7 @@ static void work_init(Work *w)
     w->sums.item_size = sizeof(double);
     w->tokens.item_size = w->word_tokens.item_size = sizeof(int32_t);
     w->padded.item_size = sizeof(Py_UCS4);
+    w->record.item_size = sizeof(uint64_t);
 }
 
 static void work_free(Work *w)
@@ -307,17 +324,35 @@ static void work_free(Work *w)
     PyMem_Free(w->word_columns.items);
     PyMem_Free(w->word_tokens.items);
     PyMem_Free(w->padded.items);
+    PyMem_Free(w->record.items);
+}
+
+/* memcpy of n int32s: memcpy must not be given a null pointer, even for nothing (a scratch array
+ * that never grew has none). */
+static inline void copy_ints(int32_t *to, const int32_t *from, Py_ssize_t n)
+{
+    if (n > 0)
+        memcpy(to, from, sizeof(int32_t) * (size_t)n);
+}
+
+/* Append n int32s to a growable array (nothing at all for none: its items may still be NULL). */
+static int append_ints(Growable *a, const int32_t *from, Py_ssize_t n)
+{
+    if (n == 0)
+        return 0;
+    if (reserve(a, n) < 0)
+        return -1;
+    copy_ints((int32_t *)a->items + a->size, from, n);
+    a->size += n;
+    return 0;
 }
 
 static void scorer_dealloc(Scorer *self)
 {
     Py_XDECREF(self->lower);
-    if (self->table.obj)
-        PyBuffer_Release(&self->table);
-    if (self->part_ends.obj)
-        PyBuffer_Release(&self->part_ends);
-    if (self->bias.obj)
-        PyBuffer_Release(&self->bias);
+    PyMem_Free((void *)self->rows);
+    PyMem_Free((void *)self->ends);
+    PyMem_Free((void *)self->biases);
     for (Py_ssize_t i = 0; self->per_word != NULL && i < self->n_per_word; i++)
         grams_free(&self->per_word[i].grams);
     PyMem_Free(self->per_word);
@@ -329,41 +364,62 @@ static void scorer_dealloc(Scorer *self)
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
+/* A copy of a buffer's bytes (NULL with an exception if there is no memory). */
+static void *copied(const Py_buffer *view)
+{
+    void *copy = PyMem_Malloc(view->len > 0 ? (size_t)view->len : 1);
+    if (copy == NULL)
+        PyErr_NoMemory();
+    else if (view->len > 0)
+        memcpy(copy, view->buf, (size_t)view->len);
+    return copy;
+}
+
+/* Check the arrays, then keep copies of them: the Scorer reads them through raw pointers, and the
+ * caller's arrays stay writable from Python (part_ends[-1] = 0 would send part_of past its end). */
 static int read_arrays(Scorer *self, PyObject *table, PyObject *part_ends, PyObject *bias)
 {
     const int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT;
-    if (PyObject_GetBuffer(table, &self->table, flags) < 0 || PyObject_GetBuffer(part_ends, &self->part_ends, flags) < 0
-        || PyObject_GetBuffer(bias, &self->bias, flags) < 0)
-        return -1;
-    if (self->table.ndim != 2 || !has_format(&self->table, "d", 8) || self->bias.ndim != 1
-        || !has_format(&self->bias, "d", 8) || self->part_ends.ndim != 1 || !has_format(&self->part_ends, "lq", 8)) {
+    Py_buffer views[3] = {{0}};
+    int status = -1;
+    if (PyObject_GetBuffer(table, &views[0], flags) < 0 || PyObject_GetBuffer(part_ends, &views[1], flags) < 0
+        || PyObject_GetBuffer(bias, &views[2], flags) < 0)
+        goto done;
+    if (views[0].ndim != 2 || !has_format(&views[0], "d", 8) || views[2].ndim != 1 || !has_format(&views[2], "d", 8)
+        || views[1].ndim != 1 || !has_format(&views[1], "lq", 8)) {
         PyErr_SetString(PyExc_TypeError, "table and bias must be float64 arrays of 2 and 1 dimensions, part_ends int64");
-        return -1;
+        goto done;
     }
-    self->rows = self->table.buf;
-    self->n_features = self->table.shape[0];
-    self->width = self->table.shape[1];
-    self->biases = self->bias.buf;
-    self->n_svms = self->bias.shape[0];
-    self->ends = self->part_ends.buf;
-    self->n_parts = self->part_ends.shape[0];
+    self->n_features = views[0].shape[0];
+    self->width = views[0].shape[1];
+    self->n_svms = views[2].shape[0];
+    self->n_parts = views[1].shape[0];
+    const int64_t *ends = views[1].buf;
     if (self->n_svms < 1 || self->width != 1 + self->n_svms || self->n_parts < 1
-        || self->ends[self->n_parts - 1] != self->n_features) {
+        || ends[self->n_parts - 1] != self->n_features) {
         PyErr_Format(PyExc_ValueError, "a table of %zd x %zd, %zd biases and %zd parts do not fit together",
                      self->n_features, self->width, self->n_svms, self->n_parts);
-        return -1;
+        goto done;
     }
-    for (Py_ssize_t p = 1; p < self->n_parts; p++)
-        if (self->ends[p] < self->ends[p - 1] || self->ends[0] < 0) {
+    for (Py_ssize_t p = 0; p < self->n_parts; p++)
+        if (ends[p] < (p ? ends[p - 1] : 0)) {
             PyErr_SetString(PyExc_ValueError, "part_ends must be increasing");
-            return -1;
+            goto done;
         }
+    if ((self->rows = copied(&views[0])) == NULL || (self->ends = copied(&views[1])) == NULL
+        || (self->biases = copied(&views[2])) == NULL)
+        goto done;
     self->counts = PyMem_Calloc((size_t)self->n_features, sizeof(uint32_t));
     if (self->counts == NULL) {
         PyErr_NoMemory();
-        return -1;
+        goto done;
     }
-    return 0;
+    status = 0;
+done:
+    for (int i = 0; i < 3; i++)
+        if (views[i].obj)
+            PyBuffer_Release(&views[i]);
+    return status;
 }
 
 static int read_per_word(Scorer *self, PyObject *per_word)
@@ -487,9 +543,9 @@ static void cache_clear(WordCache *c)
     c->words = c->pool.size = 0;
 }
 
-static int cache_init(WordCache *c, Py_ssize_t cache_size)
+static int cache_init(WordCache *c, Py_ssize_t words, Py_ssize_t bytes)
 {
-    size_t size = table_size(cache_size);
+    size_t size = table_size(words);
     c->mask = size - 1;
     c->slots = PyMem_Malloc(size * sizeof(CacheSlot));
     if (c->slots == NULL) {
@@ -497,34 +553,59 @@ static int cache_init(WordCache *c, Py_ssize_t cache_size)
         return -1;
     }
     c->pool.item_size = sizeof(uint64_t);
+    c->pool.limit = bytes / (Py_ssize_t)sizeof(uint64_t);
     cache_clear(c);
     return 0;
 }
 
+/* A secret SipHash key for the word cache, from os.urandom: each Scorer its own. */
+static int random_key(uint64_t key[2])
+{
+    PyObject *os = PyImport_ImportModule("os");
+    PyObject *bytes = os == NULL ? NULL : PyObject_CallMethod(os, "urandom", "n", (Py_ssize_t)16);
+    Py_XDECREF(os);
+    if (bytes == NULL)
+        return -1;
+    int status = PyBytes_Check(bytes) && PyBytes_GET_SIZE(bytes) == 16 ? 0 : -1;
+    if (status == 0)
+        memcpy(key, PyBytes_AS_STRING(bytes), 16);
+    else
+        PyErr_SetString(PyExc_RuntimeError, "os.urandom(16) did not answer 16 bytes");
+    Py_DECREF(bytes);
+    return status;
+}
+
 static PyObject *scorer_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    static char *keywords[] = {"per_word", "tries", "table", "part_ends", "bias", "cache_size", NULL};
+    static char *keywords[] = {"per_word",    "tries",       "table", "part_ends", "bias", "cache_words",
+                               "cache_bytes", "longest_cached_word", NULL};
     PyObject *per_word, *tries, *table, *part_ends, *bias;
-    Py_ssize_t cache_size;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO!OOOn", keywords, &per_word, &PyTuple_Type, &tries, &table,
-                                     &part_ends, &bias, &cache_size))
+    Py_ssize_t cache_words, cache_bytes, longest_cached_word;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO!OOOnnn", keywords, &per_word, &PyTuple_Type, &tries, &table,
+                                     &part_ends, &bias, &cache_words, &cache_bytes, &longest_cached_word))
         return NULL;
-    if (cache_size < 1 || cache_size > INT32_MAX / 4) {
-        PyErr_SetString(PyExc_ValueError, "cache_size must be at least 1 (and below 2**29)");
+    if (cache_words < 1 || cache_words > INT32_MAX / 4) {
+        PyErr_SetString(PyExc_ValueError, "cache_words must be at least 1 (and below 2**29)");
+        return NULL;
+    }
+    if (cache_bytes < 1024 || cache_bytes / 8 > INT32_MAX) { /* records are found by an int32 offset */
+        PyErr_SetString(PyExc_ValueError, "cache_bytes must be at least 1024 (and below 2**34)");
+        return NULL;
+    }
+    if (longest_cached_word < 0) {
+        PyErr_SetString(PyExc_ValueError, "longest_cached_word must not be negative");
         return NULL;
     }
     Scorer *self = (Scorer *)type->tp_alloc(type, 0);
     if (self == NULL)
         return NULL;
     self->needs_tokens = PyTuple_GET_SIZE(tries) > 0; /* and read_per_word adds the token vectorizers */
-    self->cache_size = cache_size;
+    self->cache_words = cache_words;
+    self->longest_cached_word = longest_cached_word;
     self->lower = PyUnicode_InternFromString("lower");
-    PyObject *name = PyUnicode_FromString("spamcheck: the word cache's key");
-    Py_hash_t key = name == NULL ? -1 : PyObject_Hash(name);
-    Py_XDECREF(name);
-    self->seed = mix64((uint64_t)key ^ fnv_start());
-    if (key == -1 || self->lower == NULL || cache_init(&self->cache, cache_size) < 0 || read_tries(self, tries) < 0
-        || read_per_word(self, per_word) < 0 || read_arrays(self, table, part_ends, bias) < 0) {
+    if (self->lower == NULL || random_key(self->key) < 0 || cache_init(&self->cache, cache_words, cache_bytes) < 0
+        || read_tries(self, tries) < 0 || read_per_word(self, per_word) < 0
+        || read_arrays(self, table, part_ends, bias) < 0) {
         Py_DECREF(self);
         return NULL;
     }
@@ -631,21 +712,52 @@ static inline int32_t *record_columns(const Scorer *self, Record *r) { return (i
 static inline int32_t *record_tokens(const Scorer *self, Record *r) { return record_columns(self, r) + r->n_columns; }
 static inline Record *record_at(const WordCache *c, int32_t offset) { return (Record *)((uint64_t *)c->pool.items + offset); }
 
+/* SipHash-1-3 (what CPython hashes str with), over a word's code points as UCS4 little-endian bytes,
+ * under the Scorer's key. */
+#define ROTATE(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIP_ROUND(v0, v1, v2, v3)                                                                      \
+    do {                                                                                               \
+        v0 += v1, v1 = ROTATE(v1, 13), v1 ^= v0, v0 = ROTATE(v0, 32);                                  \
+        v2 += v3, v3 = ROTATE(v3, 16), v3 ^= v2;                                                       \
+        v0 += v3, v3 = ROTATE(v3, 21), v3 ^= v0;                                                       \
+        v2 += v1, v1 = ROTATE(v1, 17), v1 ^= v2, v2 = ROTATE(v2, 32);                                  \
+    } while (0)
+
 /* The word data[start:end] (a str of ``kind``), hashed with the cache's key. */
 static uint64_t word_hash(const Scorer *self, int kind, const void *data, Py_ssize_t start, Py_ssize_t end)
 {
-    uint64_t hash = self->seed;
-    for (Py_ssize_t k = start; k < end; k++)
-        hash = fnv_step(hash, PyUnicode_READ(kind, data, k));
-    return hash;
+    uint64_t v0 = self->key[0] ^ 0x736f6d6570736575ULL, v1 = self->key[1] ^ 0x646f72616e646f6dULL;
+    uint64_t v2 = self->key[0] ^ 0x6c7967656e657261ULL, v3 = self->key[1] ^ 0x7465646279746573ULL;
+    Py_ssize_t k = start;
+    for (; k + 1 < end; k += 2) { /* two code points, 8 bytes, a block */
+        uint64_t m = (uint64_t)PyUnicode_READ(kind, data, k) | (uint64_t)PyUnicode_READ(kind, data, k + 1) << 32;
+        v3 ^= m;
+        SIP_ROUND(v0, v1, v2, v3);
+        v0 ^= m;
+    }
+    uint64_t last = (uint64_t)(4 * (end - start)) << 56; /* the length in bytes, and the odd code point */
+    if (k < end)
+        last |= (uint64_t)PyUnicode_READ(kind, data, k);
+    v3 ^= last;
+    SIP_ROUND(v0, v1, v2, v3);
+    v0 ^= last;
+    v2 ^= 0xff;
+    SIP_ROUND(v0, v1, v2, v3);
+    SIP_ROUND(v0, v1, v2, v3);
+    SIP_ROUND(v0, v1, v2, v3);
+    return v0 ^ v1 ^ v2 ^ v3;
 }
 
+/* Where a word's lookup starts in the cache's table (its hash's low bits; the tag is the high half). */
+static inline size_t cache_start(const WordCache *c, uint64_t hash) { return (size_t)hash & c->mask; }
+
 /* The cached word data[start:end] (hashed to ``hash``), or NULL. */
-static Record *cache_find(const WordCache *c, uint64_t hash, int kind, const void *data, Py_ssize_t start, Py_ssize_t end)
+static Record *cache_find(WordCache *c, uint64_t hash, int kind, const void *data, Py_ssize_t start, Py_ssize_t end)
 {
     uint32_t tag = (uint32_t)(hash >> 32);
-    for (size_t i = (size_t)mix64(hash) & c->mask;; i = (i + 1) & c->mask) {
+    for (size_t i = cache_start(c, hash);; i = (i + 1) & c->mask) {
         CacheSlot slot = c->slots[i];
+        c->probes++;
         if (slot.record < 0)
             return NULL;
         if (slot.tag != tag)
@@ -661,13 +773,16 @@ static Record *cache_find(const WordCache *c, uint64_t hash, int kind, const voi
 }
 
 /* The word data[start:end] (hashed to ``hash``): from the cache, or found (padded with spaces into
- * work->padded, its columns' rows summed) and cached. The Record is valid until the next insertion. */
+ * work->padded, its columns' rows summed) and cached. A word longer than longest_cached_word is
+ * not cached: its Record is made in work->record instead (it would take memory in proportion to its
+ * length, and real words are far shorter). The Record is valid until the next call. */
 static Record *word_record(Scorer *self, Work *work, uint64_t hash, int kind, const void *data, Py_ssize_t start,
                            Py_ssize_t end)
 {
     WordCache *c = &self->cache;
-    Record *r = cache_find(c, hash, kind, data, start, end);
     Py_ssize_t length = end - start;
+    int cached = length <= self->longest_cached_word;
+    Record *r = cached ? cache_find(c, hash, kind, data, start, end) : NULL;
     if (r != NULL)
         return r;
     if (reserve(&work->padded, length + 2) < 0)
@@ -679,20 +794,24 @@ static Record *word_record(Scorer *self, Work *work, uint64_t hash, int kind, co
     if (new_word(self, work, length) < 0)
         return NULL;
     Py_ssize_t n_columns = work->word_columns.size, n_tokens = work->word_tokens.size;
-    Py_ssize_t units = (Py_ssize_t)(sizeof(Record) / 8) + key_units(length) + n_sums(self) + (n_columns + n_tokens + 1) / 2;
     if (length > INT32_MAX / 8 || n_columns > INT32_MAX / 8) {
         PyErr_SetString(PyExc_ValueError, "a word too long to score");
         return NULL;
     }
-    if (c->words >= self->cache_size || c->pool.size + units > INT32_MAX) /* bounded: start again rather than grow */
-        cache_clear(c);
-    if (reserve(&c->pool, units) < 0)
+    Py_ssize_t units = (Py_ssize_t)(sizeof(Record) / 8) + key_units(length) + n_sums(self) + (n_columns + n_tokens + 1) / 2;
+    cached = cached && units <= c->pool.limit;
+    if (cached && (c->words >= self->cache_words || c->pool.size + units > c->pool.limit))
+        cache_clear(c); /* full, in words or in bytes: start again rather than grow */
+    Growable *into = cached ? &c->pool : &work->record;
+    if (!cached)
+        work->record.size = 0;
+    if (reserve(into, units) < 0)
         return NULL;
     const int32_t *columns = work->word_columns.items;
     for (Py_ssize_t i = 0; i < n_columns; i++) /* the rows are spread over megabytes: ask for them all first */
         if (columns[i] < self->n_features)
             __builtin_prefetch(self->rows + (Py_ssize_t)columns[i] * self->width);
-    r = record_at(c, (int32_t)c->pool.size);
+    r = (Record *)((uint64_t *)into->items + into->size);
     *r = (Record){(int32_t)length, (int32_t)n_columns, (int32_t)n_tokens, 0};
     memcpy(record_key(r), padded + 1, sizeof(Py_UCS4) * (size_t)length);
     double *sums = record_sums(r);
@@ -700,9 +819,11 @@ static Record *word_record(Scorer *self, Work *work, uint64_t hash, int kind, co
     for (Py_ssize_t i = 0; i < n_columns; i++)
         if (add_occurrence(self, columns[i], sums) < 0)
             return NULL; /* the pool's size is unchanged: the record is dropped */
-    memcpy(record_columns(self, r), columns, sizeof(int32_t) * (size_t)n_columns);
-    memcpy(record_tokens(self, r), work->word_tokens.items, sizeof(int32_t) * (size_t)n_tokens);
-    size_t i = (size_t)mix64(hash) & c->mask;
+    copy_ints(record_columns(self, r), columns, n_columns);
+    copy_ints(record_tokens(self, r), work->word_tokens.items, n_tokens);
+    if (!cached)
+        return r;
+    size_t i = cache_start(c, hash);
     while (c->slots[i].record >= 0)
         i = (i + 1) & c->mask;
     c->slots[i] = (CacheSlot){(uint32_t)(hash >> 32), (int32_t)c->pool.size};
@@ -772,11 +893,11 @@ static int text_columns(Scorer *self, Work *work, PyObject *text)
         }
         uint64_t hash = word_hash(self, kind, data, i, j);
         ((Span *)work->spans.items)[work->spans.size++] = (Span){i, j, hash};
-        __builtin_prefetch(&c->slots[(size_t)mix64(hash) & c->mask]);
+        __builtin_prefetch(&c->slots[cache_start(c, hash)]);
     }
     const Span *spans = work->spans.items;
     for (Py_ssize_t w = 0; w < work->spans.size && status == 0; w++) {
-        CacheSlot slot = c->slots[(size_t)mix64(spans[w].hash) & c->mask];
+        CacheSlot slot = c->slots[cache_start(c, spans[w].hash)];
         if (slot.record >= 0) {
             __builtin_prefetch(record_at(c, slot.record));
             __builtin_prefetch((char *)record_at(c, slot.record) + 64);
@@ -784,16 +905,11 @@ static int text_columns(Scorer *self, Work *work, PyObject *text)
     }
     for (Py_ssize_t w = 0; w < work->spans.size && status == 0; w++) {
         Record *r = word_record(self, work, spans[w].hash, kind, data, spans[w].start, spans[w].end);
-        if (r == NULL || reserve(&work->columns, r->n_columns) < 0 || reserve(&work->tokens, r->n_tokens) < 0) {
+        if (r == NULL || append_ints(&work->columns, record_columns(self, r), r->n_columns) < 0
+            || append_ints(&work->tokens, record_tokens(self, r), r->n_tokens) < 0) {
             status = -1;
             break;
         }
-        memcpy((int32_t *)work->columns.items + work->columns.size, record_columns(self, r),
-               sizeof(int32_t) * (size_t)r->n_columns);
-        memcpy((int32_t *)work->tokens.items + work->tokens.size, record_tokens(self, r),
-               sizeof(int32_t) * (size_t)r->n_tokens);
-        work->columns.size += r->n_columns;
-        work->tokens.size += r->n_tokens;
         const double *word_sums = record_sums(r);
         for (Py_ssize_t k = 0; k < n_sums(self); k++)
             sums[k] += word_sums[k];
@@ -917,9 +1033,21 @@ static PyObject *scorer_columns(Scorer *self, PyObject *text)
     return result;
 }
 
-static PyObject *scorer_cache_len(Scorer *self, PyObject *Py_UNUSED(ignored))
+static PyObject *scorer_cache_info(Scorer *self, PyObject *Py_UNUSED(ignored))
 {
-    return PyLong_FromSsize_t(self->cache.words);
+    const WordCache *c = &self->cache;
+    return Py_BuildValue("{snsnsK}", "words", c->words, "bytes", c->pool.size * (Py_ssize_t)sizeof(uint64_t), "probes",
+                         (unsigned long long)c->probes);
+}
+
+static PyObject *scorer_cache_slot(Scorer *self, PyObject *word)
+{
+    if (!PyUnicode_Check(word)) {
+        PyErr_Format(PyExc_TypeError, "a word must be a str, not %.100s", Py_TYPE(word)->tp_name);
+        return NULL;
+    }
+    uint64_t hash = word_hash(self, PyUnicode_KIND(word), PyUnicode_DATA(word), 0, PyUnicode_GET_LENGTH(word));
+    return PyLong_FromSize_t(cache_start(&self->cache, hash));
 }
 
 static PyMethodDef scorer_methods[] = {
@@ -929,13 +1057,17 @@ static PyMethodDef scorer_methods[] = {
      "word(lowercased_word) -> the int64 columns of its n-grams as bytes (the word is cached)"},
     {"columns", (PyCFunction)scorer_columns, METH_O,
      "columns(text) -> the feature column of every known n-gram occurrence, int64s as bytes (for tests)"},
-    {"cached_words", (PyCFunction)scorer_cache_len, METH_NOARGS, "how many words the cache holds"},
+    {"cache_info", (PyCFunction)scorer_cache_info, METH_NOARGS,
+     "cache_info() -> {'words': held, 'bytes': their records' size, 'probes': slots read by lookups so far}"},
+    {"cache_slot", (PyCFunction)scorer_cache_slot, METH_O,
+     "cache_slot(word) -> the slot where the word's lookup starts: where its key puts it (for tests)"},
     {NULL, NULL, 0, NULL},
 };
 
 static PyTypeObject ScorerType = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "spamcheck.serving._score.Scorer",
-    .tp_doc = "Scorer(per_word, tries, table, part_ends, bias, cache_size): the model's per-message loops, compiled",
+    .tp_doc = "Scorer(per_word, tries, table, part_ends, bias, cache_words, cache_bytes, longest_cached_word): "
+              "the model's per-message loops, compiled",
     .tp_basicsize = sizeof(Scorer),
     .tp_flags = Py_TPFLAGS_DEFAULT, /* it holds no Python object but an interned str: no cycles */
     .tp_new = scorer_new,

@@ -10,18 +10,22 @@ scikit-learn: a vectorizer is described by its analyzer, n-gram range and vocabu
 from __future__ import annotations
 
 import re
+import sys
 from array import array
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
-# Distinct words whose columns are kept per worker (the Python analyzers drop the least recently
-# used; the compiled Scorer empties its cache when full: simpler, and as bounded, at a few hundred
-# bytes a word). Messages reuse a small vocabulary (the collection has 13,627 distinct words; the
-# Scorer caches the production model's 4,213 single-token words at load), so nearly every word of a
-# new message has been seen before.
-WORD_CACHE_SIZE = 50_000
+# The word cache, per worker: messages reuse a small vocabulary, so nearly every word of a new message
+# has been seen before. It is bounded in words and in bytes, whatever clients send, and emptied when a
+# new word would pass either bound (simpler than evicting, and as bounded); docs/configuration.md.
+WORD_CACHE_WORDS = 50_000
+WORD_CACHE_BYTES = 32 * 2**20
+# Longer words are scored without being cached: a word's entry grows with its length (its code points
+# and every n-gram's column), and the collection's longest word has 56 characters (a run-together
+# URL), its 99.9th percentile 37. Real words fit with room to spare; an attacker's long ones cost only
+# their own request's time.
+LONGEST_CACHED_WORD = 64
 
 
 def _int64_bytes(columns) -> bytes:
@@ -126,6 +130,32 @@ def _token_columns(get):
     return columns
 
 
+class WordCache:
+    """``of_word(word)``, remembered for words of up to LONGEST_CACHED_WORD characters; bounded like
+    ``_score.c``'s cache, in words and in bytes (what ``sys.getsizeof`` counts of each word and its
+    answer), and emptied when a new word would pass either bound."""
+
+    def __init__(self, of_word, words=WORD_CACHE_WORDS, max_bytes=WORD_CACHE_BYTES, longest=LONGEST_CACHED_WORD):
+        self.of_word, self.words, self.max_bytes, self.longest = of_word, words, max_bytes, longest
+        self.held: dict[str, tuple] = {}
+        self.bytes = 0
+
+    def __call__(self, word: str) -> tuple[tuple[str, ...], bytes]:
+        found = self.held.get(word)
+        if found is not None:
+            return found
+        found = self.of_word(word)
+        if len(word) <= self.longest:
+            tokens, columns = found
+            size = sys.getsizeof(word) + sys.getsizeof(columns) + sys.getsizeof(tokens) + sum(map(sys.getsizeof, tokens))
+            if len(self.held) >= self.words or self.bytes + size > self.max_bytes:
+                self.held.clear()
+                self.bytes = 0
+            self.held[word] = found
+            self.bytes += size
+        return found
+
+
 class Analyzers:
     """scikit-learn's analyzers for all the vectorizers, rewritten to work a word at a time.
 
@@ -154,7 +184,7 @@ class Analyzers:
                 if max_n >= 2:
                     self.tries.append(word_ngram_trie(vectorizer.vocabulary, int(offset), max(min_n, 2), max_n))
         self.per_word, self.tries = tuple(self.per_word), tuple(self.tries)
-        self.word = lru_cache(maxsize=WORD_CACHE_SIZE)(self._word)
+        self.word = WordCache(self._word)
 
     def _word(self, word: str) -> tuple[tuple[str, ...], bytes]:
         """One word's tokens (if a vectorizer needs them) and its columns in every per-word vectorizer."""

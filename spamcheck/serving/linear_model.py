@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from spamcheck.serving import kernels, model_file
-from spamcheck.serving.analyzers import WORD_CACHE_SIZE, Analyzers, Vectorizer
+from spamcheck.serving.analyzers import LONGEST_CACHED_WORD, WORD_CACHE_BYTES, WORD_CACHE_WORDS, Analyzers, Vectorizer
 
 try:  # compiled by setup.py at install; the image always has it (docker/Dockerfile checks)
     from spamcheck.serving import _score
@@ -69,7 +69,14 @@ class LinearModel:
         if self.compiled:  # the same vocabularies and tries, read by the compiled loops
             analyzers = self.analyzers
             self.scorer = _score.Scorer(
-                analyzers.per_word, analyzers.tries, self.table, self.part_ends, self.bias, WORD_CACHE_SIZE
+                analyzers.per_word,
+                analyzers.tries,
+                self.table,
+                self.part_ends,
+                self.bias,
+                WORD_CACHE_WORDS,
+                WORD_CACHE_BYTES,
+                LONGEST_CACHED_WORD,
             )
             # The word vocabularies' single tokens are words as messages write them ("call", "free"):
             # cache them now, before gunicorn forks, so that every worker starts with them (tens of
