@@ -100,6 +100,13 @@ def to_arrays(features, classifier) -> tuple[dict, dict[str, np.ndarray]]:
     for i, vec in enumerate(vectorizers):
         terms = sorted(vec.vocabulary_, key=vec.vocabulary_.get)  # column order
         arrays[f"vocabulary_{i}"] = np.array(terms, dtype=str)
+        stored = arrays[f"vocabulary_{i}"].tolist()
+        if stored != terms:  # numpy's str arrays drop trailing NUL characters: 'b\x00' would read back 'b'
+            term = next(t for t, back in zip(terms, stored) if t != back)
+            raise NotExportable(
+                f"vectorizer {i}'s n-gram {term!r} cannot be stored exactly in model.npz (numpy drops a "
+                "trailing NUL character): train on text without NUL characters"
+            )
     return {"vectorizers": specs, "threshold": threshold, "pos_label": int(pos_label)}, arrays
 
 
