@@ -48,15 +48,14 @@ limit_request_fields = 100
 control_socket_disable = True
 
 # Prometheus metrics across workers (prometheus_client's multiprocess mode): each worker writes its
-# values to files in this directory, and /metrics adds them up. It must be set before the app (and
-# prometheus_client) is imported, and emptied at start so no earlier run's counts leak in. It lives
-# in /tmp, memory-backed in the image and the Pod, so a read-only root filesystem keeps working.
-# Unset, each server gets a fresh directory of its own (several may run on one machine).
-if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
-    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"])
-else:
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="spamcheck-metrics-", dir=worker_tmp_dir)
+# values to files in one folder, and /metrics adds them up. gunicorn makes that folder, fresh, inside
+# the one PROMETHEUS_MULTIPROC_DIR names (default: /tmp, memory-backed in the image and the Pod, so a
+# read-only root filesystem keeps working), and removes only that folder at exit: no earlier run's
+# counts leak in, and nothing else in the named folder is touched. It must be set before the app
+# (and prometheus_client) is imported.
+_metrics_parent = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or worker_tmp_dir
+os.makedirs(_metrics_parent, exist_ok=True)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="spamcheck-metrics-", dir=_metrics_parent)
 
 
 def when_ready(server):

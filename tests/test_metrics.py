@@ -67,13 +67,13 @@ def test_counts_add_up_exactly_across_two_workers(server, spam_model):
     assert value("spamcheck_http_requests_in_flight") == 1  # the scrape itself
     assert value("spamcheck_model_info", model_version=spam_model.version, kind=models.DEFAULT_KIND) == 1
     # both workers answered: each wrote its own file of counts, and the sums above cover both
-    workers = {path.stem.rsplit("_", 1)[1] for path in server.metrics_dir.glob("counter_*.db")}
+    workers = {path.stem.rsplit("_", 1)[1] for path in server.metrics_dir.glob("*/counter_*.db")}
     assert len(workers) >= 2, workers
 
 
-def test_the_directory_is_emptied_at_start(model_dir, tmp_path):
-    """The counts a killed server left in the directory are not added to the next server's (a clean
-    stop removes the directory itself)."""
+def test_a_killed_servers_counts_do_not_leak_into_the_next(model_dir, tmp_path):
+    """Each server keeps its counts in a folder of its own inside the one named, so the counts a
+    killed server left behind are not added to the next server's (a clean stop removes its folder)."""
     metrics_dir = tmp_path / "metrics"
     hello = ("spamcheck_http_requests_total", (("method", "GET"), ("route", "/"), ("status", "200")))
     first = Gunicorn(model_dir, tmp_path / "first.log", PROMETHEUS_MULTIPROC_DIR=metrics_dir)
@@ -85,10 +85,25 @@ def test_the_directory_is_emptied_at_start(model_dir, tmp_path):
         for pid in [*first.workers(), first.process.pid]:  # killed: no chance to clean up
             os.kill(pid, signal.SIGKILL)
         first.stop()
-    assert list(metrics_dir.glob("counter_*.db")), "the killed server's counts are left behind"
+    assert list(metrics_dir.glob("*/counter_*.db")), "the killed server's counts are left behind"
     second = Gunicorn(model_dir, tmp_path / "second.log", PROMETHEUS_MULTIPROC_DIR=metrics_dir)
     try:
         call(second.url + "/")
         assert scrape(second.url)[hello] == 1
     finally:
         second.stop()
+
+
+def test_the_server_owns_only_its_own_files_in_the_folder_it_is_given(model_dir, tmp_path):
+    # an operator's folder (PROMETHEUS_MULTIPROC_DIR=/tmp is a common choice) with a file of theirs
+    theirs = tmp_path / "shared" / "notes.txt"
+    theirs.parent.mkdir()
+    theirs.write_text("not gunicorn's")
+    server = Gunicorn(model_dir, tmp_path / "server.log", PROMETHEUS_MULTIPROC_DIR=theirs.parent)
+    try:
+        assert call(server.url + "/")[0] == 200 and "spamcheck_http_requests_total" in str(scrape(server.url))
+        assert theirs.read_text() == "not gunicorn's"
+    finally:
+        assert server.stop()[0] == 0
+    assert theirs.read_text() == "not gunicorn's"
+    assert sorted(p.name for p in theirs.parent.iterdir()) == ["notes.txt"]  # its own folder is gone
