@@ -14,6 +14,7 @@ from pathlib import Path
 
 from drills.common import Report
 from drills.fuzz import fuzz
+from drills.long_words import long_words
 from drills.plans import FULL, QUICK
 from drills.soak import soak
 from drills.stops import graceful_stop, graceful_stop_container, kill_worker
@@ -21,7 +22,13 @@ from drills.tamper import tampered
 from spamcheck.paths import BUILD_DIR, DEFAULT_MODEL_DIR
 from spamcheck.tooling.engines import container_engine
 
-BY_MODEL = {"fuzz": fuzz, "kill_worker": kill_worker, "graceful_stop": graceful_stop, "soak": soak}
+BY_MODEL = {
+    "fuzz": fuzz,
+    "kill_worker": kill_worker,
+    "graceful_stop": graceful_stop,
+    "soak": soak,
+    "long_words": long_words,
+}
 
 
 def run(name: str, settings: dict, model_dir: Path, log_dir: Path, engine: str | None, image: str):

@@ -7,6 +7,7 @@ FULL = {
     "graceful_stop_container": {},
     "tampered": {},
     "soak": {"seconds": 180, "connections": 8, "warmup": 30},
+    "long_words": {"requests": 60, "warmup": 4},  # 74 bodies of about 2 MB
 }
 QUICK = {  # what tests/test_drills.py runs
     "fuzz": {"max_examples": 5},
@@ -15,4 +16,5 @@ QUICK = {  # what tests/test_drills.py runs
     "graceful_stop_container": {"before_signal": 1},
     "tampered": {"only": ["model.npz changed", "card's hash wrong"]},
     "soak": {"seconds": 3, "connections": 8, "warmup": 1, "every": 0.5},
+    "long_words": {"requests": 10, "warmup": 2},
 }

@@ -8,6 +8,7 @@ import pytest
 
 from drills.common import Report
 from drills.fuzz import fuzz
+from drills.long_words import long_words
 from drills.plans import QUICK
 from drills.soak import soak
 from drills.stops import graceful_stop, graceful_stop_container, kill_worker
@@ -46,6 +47,10 @@ def test_tampered_model(model_dir, log_dir, record_property):
 
 def test_soak(model_dir, log_dir, record_property):
     check(soak(model_dir, log_dir, **QUICK["soak"]), record_property)
+
+
+def test_long_distinct_words_at_the_limits_keep_memory_bounded(model_dir, log_dir, record_property):
+    check(long_words(model_dir, log_dir, **QUICK["long_words"]), record_property)
 
 
 @pytest.mark.container
