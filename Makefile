@@ -14,13 +14,13 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 # Sets of strings print in a different order in every new process; notebooks and tests must not.
 # Only there: the service (run, serve, bench, drill) keeps Python's random hash key per process.
-train outputs test test-fast lab k8s-test: export PYTHONHASHSEED := 0
+train outputs test test-fast lab k8s-test sanitize: export PYTHONHASHSEED := 0
 # The venv's tools (jupyter, gunicorn, hadolint, python) first, for every command and test.
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
 
-.PHONY: help venv lock data train run serve export-app outputs bench drill image container-run container-stop k8s-check k8s-up k8s-test k8s-down lint-workflow lint docs lab test test-fast clean distclean
+.PHONY: help venv lock data train run serve export-app outputs bench drill sanitize image container-run container-stop k8s-check k8s-up k8s-test k8s-down lint-workflow lint docs lab test test-fast clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -113,6 +113,10 @@ bench: $(STAMP) models/model_card.json ## measure throughput, latency and memory
 
 drill: $(STAMP) models/model_card.json image ## fault drills at full length (fuzz, killed worker, graceful stop, tampered model, soak): a table
 	$(BIN)/python -m drills
+
+# AddressSanitizer and UBSan on the compiled scorer: .ci/run runs it after `make test`.
+sanitize: data ## build spamcheck/serving/_score.c with ASan + UBSan and run the scorer's tests against it
+	scripts/sanitize.sh $(BIN)/python
 
 # The container engine: $CONTAINER_ENGINE, else docker if `docker info` works, else podman.
 # (evaluated on first use, once: each probe starts Python and asks docker/podman)

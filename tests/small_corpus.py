@@ -4,7 +4,7 @@ scikit-learn's own text tests use a handful of documents written in the test).""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 HAM = [
     "Are we still on for lunch tomorrow?",
@@ -44,7 +44,7 @@ TEXTS = HAM + SPAM
 LABELS = [0] * len(HAM) + [1] * len(SPAM)
 
 
-@lru_cache(maxsize=None)
+@cache
 def fitted_pipeline():
     """The production pipeline's shape (TF-IDF words + chars, calibrated linear SVMs) fitted on the
     corpus; read-only by convention, as every test shares it."""

@@ -34,6 +34,7 @@ def test_health_and_metadata_through_the_client(client, spam_model):
     assert not client.is_model_ready("no-such-model")
     metadata = client.get_model_metadata("spamcheck")
     assert metadata["name"] == "spamcheck" and metadata["versions"] == [spam_model.version]
+    assert metadata["platform"] == "spamcheck_npz"  # no scikit-learn serves it
     assert metadata["inputs"] == [{"name": "text", "datatype": "BYTES", "shape": [-1]}]
     assert [(o["name"], o["datatype"]) for o in metadata["outputs"]] == [
         ("label", "INT64"),

@@ -147,7 +147,9 @@ class WordCache:
         found = self.of_word(word)
         if len(word) <= self.longest:
             tokens, columns = found
-            size = sys.getsizeof(word) + sys.getsizeof(columns) + sys.getsizeof(tokens) + sum(map(sys.getsizeof, tokens))
+            size = (
+                sys.getsizeof(word) + sys.getsizeof(columns) + sys.getsizeof(tokens) + sum(map(sys.getsizeof, tokens))
+            )
             if len(self.held) >= self.words or self.bytes + size > self.max_bytes:
                 self.held.clear()
                 self.bytes = 0

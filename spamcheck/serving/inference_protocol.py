@@ -23,6 +23,9 @@ OUTPUTS = {
 }
 EXAMPLE = json.dumps(INFER_EXAMPLE)
 BINARY_HEADER = "Inference-Header-Content-Length"
+# The protocol's "<runtime>_<format>" (as "onnxruntime_onnx"): model.npz's arrays, evaluated by this
+# package's own runtime (spamcheck.serving.linear_model), with no scikit-learn at serving time.
+PLATFORM = "spamcheck_npz"
 
 
 def server_metadata() -> dict:
@@ -33,7 +36,7 @@ def model_metadata(version: str) -> dict:
     return {
         "name": MODEL_NAME,
         "versions": [version],
-        "platform": "scikit-learn",
+        "platform": PLATFORM,
         "inputs": [INPUT],
         "outputs": list(OUTPUTS.values()),
     }
