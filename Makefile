@@ -160,11 +160,14 @@ $(ACTIONLINT):
 lint-workflow: $(ACTIONLINT) ## lint .github/workflows with actionlint
 	$(ACTIONLINT) .github/workflows/*.yml
 
-lint: $(STAMP) $(ACTIONLINT) ## ruff check and format --check (Python and notebooks), import layers (lint-imports), actionlint
+# Every linter runs here, not in pytest (the tests test the project); .ci/run runs it first.
+lint: $(STAMP) $(ACTIONLINT) ## every linter: ruff (Python and notebooks), import layers, actionlint, hadolint, shellcheck
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(ACTIONLINT) .github/workflows/*.yml
+	$(BIN)/hadolint docker/Dockerfile app/article/Dockerfile
+	$(BIN)/shellcheck scripts/*.sh .ci/run
 
 docs: $(STAMP) ## build the tutorial as a static site into build/site/ (README, docs/, notebooks with their stored outputs)
 	$(BIN)/python scripts/build_site.py

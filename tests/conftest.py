@@ -109,7 +109,7 @@ def image(engine):
     with open(ROOT / "build" / ".image.lock", "w") as lock:  # one build at a time across test processes
         fcntl.flock(lock, fcntl.LOCK_EX)
         done = subprocess.run(
-            ["make", "--no-print-directory", "image", f"IMAGE={IMAGE}"],
+            ["make", "--no-print-directory", "image"],  # the Makefile's own tag: IMAGE, from the version
             cwd=ROOT,
             capture_output=True,
             text=True,

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import spamcheck
 from spamcheck.paths import ROOT
 from spamcheck.serving.examples import HAM, SPAM  # noqa: F401 (the tests' one ham and one spam)
 from spamcheck.tooling.httpclient import call  # noqa: F401 (the tests' one HTTP client)
@@ -14,7 +15,7 @@ APP_FILE = ROOT / "app" / "app.py"
 
 
 JSON = {"Content-Type": "application/json"}  # the header of a JSON request body
-IMAGE = "spamcheck:1.0.0"  # the production image, built by `make image`
+IMAGE = f"spamcheck:{spamcheck.__version__}"  # the production image, built by `make image`
 ARTICLE_IMAGE = "flaskft:develop1"  # the article's image, built in app/article/ (its Pod runs it)
 EXECUTED = ROOT / "build" / "executed"  # where executed notebooks go (git-ignored)
 

@@ -12,6 +12,7 @@ import urllib.request
 
 import pytest
 
+import spamcheck
 from service import HAM, IMAGE, SPAM, call, run
 from spamcheck.paths import ROOT
 from spamcheck.tooling.containers import Container
@@ -33,7 +34,7 @@ def test_image_builds_and_reports_its_size(engine, image, record_property):
     labels = json.loads(run(engine, "image", "inspect", image[0], "--format", "{{json .Config.Labels}}").stdout)
     card = json.loads((ROOT / "models" / "model_card.json").read_text())
     assert labels["io.spamcheck.model.version"] == card["model_version"]
-    assert labels["org.opencontainers.image.version"]
+    assert labels["org.opencontainers.image.version"] == spamcheck.__version__  # the Dockerfile's VERSION
 
 
 def test_image_holds_only_the_service(engine, image):

@@ -3,6 +3,7 @@ and the image's app/requirements.txt."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import re
 import shutil
@@ -16,6 +17,7 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.version import Version
 
+import spamcheck
 from spamcheck.paths import ROOT
 
 UV = Path(sys.executable).parent / "uv"
@@ -153,3 +155,8 @@ def test_the_lab_installs_the_notebooks_and_no_test_lint_or_site_tool():
     assert not NOT_FOR_THE_LAB & set(lab), sorted(NOT_FOR_THE_LAB & set(lab))
     everything = pins_from_requirements(ROOT / "requirements.txt")
     assert all(lab[name] == everything[name] for name in lab), "the lab's pins are the full install's versions"
+
+
+def test_the_installed_package_is_the_codes_version():
+    # pyproject.toml's version, as pip installed it, is the one the code (and the image's label) reports
+    assert importlib.metadata.version("spamcheck") == spamcheck.__version__

@@ -13,7 +13,6 @@ import pytest
 import yaml
 
 from service import EXECUTED, HAM, IMAGE, SPAM, call, run, run_k8s_up, run_notebook
-from spamcheck.paths import ROOT
 from spamcheck.tooling import manifests
 from spamcheck.tooling.engines import kubectl_available
 from spamcheck.tooling.localserver import free_port, wait_until_up
@@ -45,16 +44,6 @@ def test_every_manifest_validates_against_the_kubernetes_schema(rendered):
     for name, documents in rendered.items():
         assert manifests.validate(documents) == [], name
     assert [d["kind"] for d in rendered["autoscaled"]] == ["Service", "Deployment", "HorizontalPodAutoscaler"]
-
-
-def test_the_minikube_build_tags_the_image_the_pod_names():
-    """Notebook 05 and scripts/k8s-up.sh build the tag k8s/spamcheck.yml asks for (imagePullPolicy: Never)."""
-    image = manifests.article_image()
-    notebook = nbformat.read(ROOT / "notebooks" / "05_kubernetes_minikube.ipynb", as_version=4)
-    (build,) = [c.source for c in notebook.cells if "docker-env)\n" in c.source and "flaskft" in c.source]
-    assert "cd ../app/article" in build and f"docker build -t {image} .\n" in build  # the article's image
-    script = (ROOT / "scripts" / "k8s-up.sh").read_text()
-    assert "manifests.article_image()" in script and '(cd app/article && docker build -t "$IMAGE" .)' in script
 
 
 def test_the_production_deployment_runs_the_production_image(rendered):
