@@ -187,14 +187,14 @@ test: data models/model_card.json $(ARTICLE_MODEL) ## the whole suite: pytest, n
 	$(BIN)/python -m pytest tests/test_reader_paths.py -p no:randomly $(PYTEST_ARGS)
 
 # The inner loop leaves out the slow layers; .ci/run's Python 3.13 run keeps the drills in.
-FAST_MARKERS ?= not container and not notebooks and not drills and not index
+FAST_MARKERS ?= not container and not notebooks and not drills and not index and not collection
 # In a random order: pytest-randomly prints "Using --randomly-seed=N" first, and
 # `make test-fast PYTEST_ARGS=--randomly-seed=N` repeats that order (--randomly-seed=last needs
 # pytest's cache, which pyproject.toml turns off),
 # on 2 processes: every test must pass alone and in any order.
 # TESTS=tests/test_data.py runs one file's tests the same way. No nbval: this layer runs no notebook.
 TESTS ?= tests
-test-fast: data ## the inner loop (under a minute): every test but notebooks, containers and fault drills, in random order
+test-fast: $(STAMP) ## the inner loop: the unit tests (small corpus: no download, no training), in random order
 	$(BIN)/python -m pytest $(TESTS) -m "$(FAST_MARKERS)" -p no:nbval -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 clean: ## remove build outputs (executed notebooks, trained models)

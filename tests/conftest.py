@@ -56,10 +56,19 @@ def pytest_configure(config):
     )  # if it fails, the fixture trains again and shows the error
 
 
+# What needs the downloaded collection, or the model trained on all of it: the integration layer
+# (marker "collection"), which `make test-fast` leaves out; the unit tests use the small corpus.
+COLLECTION_FIXTURES = {"data_file", "messages", "model_dir", "spam_model", "pipeline_halves", "gunicorn"}
+
+
 def pytest_collection_modifyitems(config, items):
-    """The tests that need the trained model after those that do not, each group in its (random)
-    order, so that the model trains while the others run. A stable sort on top of pytest-randomly's
-    shuffle: the same seed still gives the same order."""
+    """Marks the tests that need the collection ("collection"), then puts the tests that need the
+    trained model after those that do not, each group in its (random) order, so that the model trains
+    while the others run. A stable sort on top of pytest-randomly's shuffle: the same seed still gives
+    the same order."""
+    for item in items:
+        if COLLECTION_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.collection)
     items.sort(key=lambda item: "model_dir" in getattr(item, "fixturenames", ()))
 
 
@@ -77,6 +86,45 @@ def model_dir(messages, request):
     import trained_model  # scikit-learn: not in pytest's first process, which only starts the others
 
     return trained_model.ensure(run_id(request.config), messages)
+
+
+@pytest.fixture(scope="session")
+def small_model_dir(tmp_path_factory):
+    """The production pipeline's shape fitted on the small corpus (tests/small_corpus.py) and exported
+    as notebook 02 exports a model, in a second: what the unit tests serve (no download, no training
+    run). Its card's kind is "svm": the pipeline without the nested selection."""
+    import small_corpus
+
+    from spamcheck.training import models
+    from spamcheck.training.export import export_model
+
+    directory = tmp_path_factory.mktemp("small-model")
+    export_model(
+        small_corpus.fitted_pipeline(),
+        "svm",
+        models.DESCRIPTIONS["svm"],
+        {"cv": {"accuracy": 0.0}},  # metrics are the notebook's job; the files are what matter here
+        directory,
+        n_messages=len(small_corpus.TEXTS),
+        n_spam=sum(small_corpus.LABELS),
+        evaluation={},
+    )
+    return directory
+
+
+@pytest.fixture(scope="session")
+def small_model(small_model_dir):
+    """The small corpus's model as the service loads it."""
+    return artifacts.load(small_model_dir)
+
+
+@pytest.fixture(scope="session")
+def small_gunicorn(small_model_dir, tmp_path_factory):
+    """The real server (app/gunicorn.conf.py, 2 workers) serving the small corpus's model on a free
+    port of 127.0.0.1, shared by the tests that only send it requests."""
+    server = Gunicorn(small_model_dir, tmp_path_factory.mktemp("small-gunicorn") / "server.log")
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -18,8 +18,8 @@ from spamcheck.serving.validation import query_values
 
 
 @pytest.fixture(scope="module")
-def app(model_dir):
-    return create_app(Settings(model_dir=model_dir))
+def app(small_model_dir):
+    return create_app(Settings(model_dir=small_model_dir))
 
 
 @pytest.fixture
@@ -78,11 +78,11 @@ def test_predict_post_json(client):
     assert client.post("/predict", json={"text": SPAM}).get_data(as_text=True) == "1"
 
 
-def test_v1_predict(client, spam_model):
+def test_v1_predict(client, small_model):
     response = client.post("/v1/predict", json={"texts": [HAM, SPAM]})
     assert response.status_code == 200
     body = response.json
-    assert body["model_version"] == spam_model.version
+    assert body["model_version"] == small_model.version
     assert [p["label"] for p in body["predictions"]] == ["ham", "spam"]
     assert body["predictions"][0]["spam_probability"] < 0.1 < 0.9 < body["predictions"][1]["spam_probability"]
 
@@ -94,18 +94,18 @@ def test_v1_predict_agrees_with_the_article_endpoint(client):
     assert [{"0": "ham", "1": "spam"}[label] for label in labels] == [p["label"] for p in v1]
 
 
-def test_health_and_readiness(client, spam_model):
+def test_health_and_readiness(client, small_model):
     assert client.get("/healthz").json == {"status": "ok"}
     assert client.get("/readyz").json == {
         "status": "ready",
-        "model_version": spam_model.version,
+        "model_version": small_model.version,
         "host": socket.gethostname(),
     }
 
 
-def test_model_card(client, spam_model):
+def test_model_card(client, small_model):
     card = client.get("/v1/model").json
-    assert card == spam_model.card
+    assert card == small_model.card
     assert card["data_sha256"] == "7d039a24a6083ed9ef0f806ebad56bbb976e3aeb8de05669173bfdc4996c239d"
 
 
@@ -118,9 +118,9 @@ def test_request_id_is_returned_and_sane_ones_are_kept(client):
 
 
 @pytest.mark.parametrize("level, logged", [("INFO", True), ("WARNING", False)])
-def test_request_log_line(model_dir, caplog, level, logged):
+def test_request_log_line(small_model_dir, caplog, level, logged):
     """One line per request at INFO; LOG_LEVEL=WARNING turns them off (create_app's dictConfig)."""
-    client = create_app(Settings(model_dir=model_dir, log_level=level)).test_client()
+    client = create_app(Settings(model_dir=small_model_dir, log_level=level)).test_client()
     access = logging.getLogger("spamcheck.access")  # it does not propagate: listen to it directly
     access.addHandler(caplog.handler)
     try:
@@ -165,9 +165,9 @@ def test_bad_input_gets_a_clear_json_error_that_the_document_lists(client, name,
     assert client.get("/predict", query_string={"text": SPAM}).get_data(as_text=True) == "1"
 
 
-def test_an_app_enforces_and_documents_its_own_limits(model_dir):
+def test_an_app_enforces_and_documents_its_own_limits(small_model_dir):
     """An app made with tighter limits enforces them and its document states them; another app keeps its own."""
-    tight = create_app(Settings(model_dir=model_dir, max_messages=2, max_message_chars=5, max_body_bytes=500))
+    tight = create_app(Settings(model_dir=small_model_dir, max_messages=2, max_message_chars=5, max_body_bytes=500))
     client = tight.test_client()
 
     def post(body):
@@ -192,14 +192,14 @@ def test_an_app_enforces_and_documents_its_own_limits(model_dir):
     query = document["paths"]["/predict"]["get"]["parameters"][0]["schema"]
     assert (query["maxItems"], query["items"]["maxLength"]) == (2, 5)
     # an app with the default limits, made alongside, keeps them
-    default = create_app(Settings(model_dir=model_dir)).test_client()
+    default = create_app(Settings(model_dir=small_model_dir)).test_client()
     assert default.post("/v1/predict", json={"texts": ["a", "b", "c"]}).status_code == 200
     texts = default.get("/openapi.json").json["components"]["schemas"]["PredictRequest"]["properties"]["texts"]
     assert texts["maxItems"] == 1000
 
 
-def test_without_settings_the_app_reads_the_environment(model_dir, monkeypatch):
-    monkeypatch.setenv("MODEL_DIR", str(model_dir))
+def test_without_settings_the_app_reads_the_environment(small_model_dir, monkeypatch):
+    monkeypatch.setenv("MODEL_DIR", str(small_model_dir))
     monkeypatch.setenv("MAX_MESSAGES", "2")
     client = create_app().test_client()
     assert client.post("/v1/predict", json={"texts": ["a", "b", "c"]}).status_code == 422
@@ -233,26 +233,26 @@ def test_without_a_model_the_service_starts_but_is_not_ready(tmp_path):
         assert response.status_code == 503 and "/readyz" in response.json["error"]
 
 
-def test_an_unexpected_failure_is_a_json_500_with_the_request_id(model_dir):
+def test_an_unexpected_failure_is_a_json_500_with_the_request_id(small_model_dir):
     class Broken:  # stands in for a model whose prediction raises, to exercise the safety net
         version = "broken"
 
         def predict(self, texts):
             raise RuntimeError("boom")
 
-    app = create_app(Settings(model_dir=model_dir))
+    app = create_app(Settings(model_dir=small_model_dir))
     app.extensions["spamcheck"] = Service(Broken(), None)
     response = app.test_client().get("/predict", query_string={"text": HAM}, headers={"X-Request-ID": "r-500"})
     assert response.status_code == 500
     assert response.json == {"error": "internal error; quote request id r-500 when reporting it"}
 
 
-def test_an_answer_that_does_not_fit_its_model_is_a_json_500(model_dir, caplog):
+def test_an_answer_that_does_not_fit_its_model_is_a_json_500(small_model_dir, caplog):
     class CardWithoutKind:  # stands in for a model whose card lacks a field the document promises
         version = "v0"
         card = {"model_version": "v0"}
 
-    app = create_app(Settings(model_dir=model_dir))
+    app = create_app(Settings(model_dir=small_model_dir))
     app.extensions["spamcheck"] = Service(CardWithoutKind(), None)
     response = app.test_client().get("/v1/model", headers={"X-Request-ID": "r-card"})
     assert response.status_code == 500
@@ -260,14 +260,14 @@ def test_an_answer_that_does_not_fit_its_model_is_a_json_500(model_dir, caplog):
     assert "the answer to GET /v1/model does not fit its model" in caplog.text
 
 
-def test_a_prediction_that_does_not_fit_its_model_is_a_json_500(model_dir, caplog):
+def test_a_prediction_that_does_not_fit_its_model_is_a_json_500(small_model_dir, caplog):
     class NaNModel:  # stands in for a model that answers a probability outside [0, 1]
         version = "v0"
 
         def predict(self, texts):
             return [1] * len(texts), [float("nan")] * len(texts)
 
-    app = create_app(Settings(model_dir=model_dir))
+    app = create_app(Settings(model_dir=small_model_dir))
     app.extensions["spamcheck"] = Service(NaNModel(), None)
     response = app.test_client().post("/v1/predict", json={"texts": [HAM]}, headers={"X-Request-ID": "r-nan"})
     assert response.status_code == 500

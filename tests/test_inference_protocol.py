@@ -16,8 +16,8 @@ from spamcheck.tooling.localserver import Gunicorn
 
 
 @pytest.fixture(scope="module")
-def client(gunicorn):
-    return triton.InferenceServerClient(f"127.0.0.1:{gunicorn.port}")  # no scheme: the client adds it
+def client(small_gunicorn):
+    return triton.InferenceServerClient(f"127.0.0.1:{small_gunicorn.port}")  # no scheme: the client adds it
 
 
 def infer(client, texts, binary_data=False, **options):
@@ -27,13 +27,13 @@ def infer(client, texts, binary_data=False, **options):
     return client.infer("spamcheck", [text], outputs=outputs, **options)
 
 
-def test_health_and_metadata_through_the_client(client, spam_model):
+def test_health_and_metadata_through_the_client(client, small_model):
     assert client.is_server_live() and client.is_server_ready()
     assert client.is_model_ready("spamcheck")
-    assert client.is_model_ready("spamcheck", model_version=spam_model.version)
+    assert client.is_model_ready("spamcheck", model_version=small_model.version)
     assert not client.is_model_ready("no-such-model")
     metadata = client.get_model_metadata("spamcheck")
-    assert metadata["name"] == "spamcheck" and metadata["versions"] == [spam_model.version]
+    assert metadata["name"] == "spamcheck" and metadata["versions"] == [small_model.version]
     assert metadata["platform"] == "spamcheck_npz"  # no scikit-learn serves it
     assert metadata["inputs"] == [{"name": "text", "datatype": "BYTES", "shape": [-1]}]
     assert [(o["name"], o["datatype"]) for o in metadata["outputs"]] == [
@@ -44,19 +44,19 @@ def test_health_and_metadata_through_the_client(client, spam_model):
 
 
 @pytest.mark.parametrize("count", [1, 2, 1000])
-def test_infer_gives_the_models_own_answers(client, spam_model, count):
+def test_infer_gives_the_models_own_answers(client, small_model, count):
     texts = ([HAM, SPAM] * 500)[:count]
     result = infer(client, texts, request_id="req-7")
-    labels, probabilities = spam_model.predict(texts)
+    labels, probabilities = small_model.predict(texts)
     np.testing.assert_array_equal(result.as_numpy("label"), labels)
     np.testing.assert_array_equal(result.as_numpy("spam_probability"), probabilities)  # exact: JSON keeps doubles
     response = result.get_response()
     assert response["model_name"] == "spamcheck" and response["id"] == "req-7"
-    assert response["model_version"] == spam_model.version
+    assert response["model_version"] == small_model.version
 
 
-def test_infer_on_a_named_version(client, spam_model):
-    assert infer(client, [SPAM], model_version=spam_model.version).as_numpy("label").tolist() == [1]
+def test_infer_on_a_named_version(client, small_model):
+    assert infer(client, [SPAM], model_version=small_model.version).as_numpy("label").tolist() == [1]
     with pytest.raises(InferenceServerException, match="has no version 'v0'"):
         infer(client, [SPAM], model_version="v0")
 
@@ -92,8 +92,8 @@ BAD_TENSORS = [
 
 
 @pytest.mark.parametrize("body, status, words", BAD_TENSORS, ids=[w for _, _, w in BAD_TENSORS])
-def test_bad_inference_requests_get_a_json_error(gunicorn, body, status, words):
-    got, headers, raw = call(gunicorn.url + INFER, json.dumps(body).encode())  # no Content-Type, as tritonclient
+def test_bad_inference_requests_get_a_json_error(small_gunicorn, body, status, words):
+    got, headers, raw = call(small_gunicorn.url + INFER, json.dumps(body).encode())  # no Content-Type, as tritonclient
     assert got == status and headers["Content-Type"] == "application/json"
     assert words in json.loads(raw)["error"]
 
@@ -111,7 +111,7 @@ def test_readiness_without_a_model_is_503_with_a_reason(tmp_path):
         server.stop()
 
 
-def test_same_limits_as_v1(gunicorn):
+def test_same_limits_as_v1(small_gunicorn):
     too_many = Settings().max_messages + 1  # the server's limit: the default
     body = {"inputs": [{**GOOD, "data": ["a"] * too_many, "shape": [too_many]}]}
-    assert call(gunicorn.url + INFER, json.dumps(body).encode())[0] == 422
+    assert call(small_gunicorn.url + INFER, json.dumps(body).encode())[0] == 422

@@ -14,7 +14,6 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from service import HAM, JSON, SPAM, call
 from spamcheck.tooling.localserver import Gunicorn
-from spamcheck.training import models
 
 
 def scrape(url) -> dict[tuple, float]:
@@ -29,15 +28,15 @@ def scrape(url) -> dict[tuple, float]:
 
 
 @pytest.fixture
-def server(model_dir, tmp_path):
+def server(small_model_dir, tmp_path):
     metrics_dir = tmp_path / "metrics"
-    server = Gunicorn(model_dir, tmp_path / "server.log", WEB_CONCURRENCY=2, PROMETHEUS_MULTIPROC_DIR=metrics_dir)
+    server = Gunicorn(small_model_dir, tmp_path / "server.log", WEB_CONCURRENCY=2, PROMETHEUS_MULTIPROC_DIR=metrics_dir)
     server.metrics_dir = metrics_dir
     yield server
     server.stop()
 
 
-def test_counts_add_up_exactly_across_two_workers(server, spam_model):
+def test_counts_add_up_exactly_across_two_workers(server, small_model):
     hello, article, batches, bad = 40, 30, 12, 7
     batch = json.dumps({"texts": [HAM, SPAM, HAM]}).encode()
     calls = (
@@ -65,18 +64,18 @@ def test_counts_add_up_exactly_across_two_workers(server, spam_model):
     assert value("spamcheck_messages_scored_total", label="spam") == article + batches
     assert value("spamcheck_messages_scored_total", label="ham") == 2 * batches
     assert value("spamcheck_http_requests_in_flight") == 1  # the scrape itself
-    assert value("spamcheck_model_info", model_version=spam_model.version, kind=models.DEFAULT_KIND) == 1
+    assert value("spamcheck_model_info", model_version=small_model.version, kind="svm") == 1
     # both workers answered: each wrote its own file of counts, and the sums above cover both
     workers = {path.stem.rsplit("_", 1)[1] for path in server.metrics_dir.glob("*/counter_*.db")}
     assert len(workers) >= 2, workers
 
 
-def test_a_killed_servers_counts_do_not_leak_into_the_next(model_dir, tmp_path):
+def test_a_killed_servers_counts_do_not_leak_into_the_next(small_model_dir, tmp_path):
     """Each server keeps its counts in a folder of its own inside the one named, so the counts a
     killed server left behind are not added to the next server's (a clean stop removes its folder)."""
     metrics_dir = tmp_path / "metrics"
     hello = ("spamcheck_http_requests_total", (("method", "GET"), ("route", "/"), ("status", "200")))
-    first = Gunicorn(model_dir, tmp_path / "first.log", PROMETHEUS_MULTIPROC_DIR=metrics_dir)
+    first = Gunicorn(small_model_dir, tmp_path / "first.log", PROMETHEUS_MULTIPROC_DIR=metrics_dir)
     try:
         for _ in range(3):
             call(first.url + "/")
@@ -86,7 +85,7 @@ def test_a_killed_servers_counts_do_not_leak_into_the_next(model_dir, tmp_path):
             os.kill(pid, signal.SIGKILL)
         first.stop()
     assert list(metrics_dir.glob("*/counter_*.db")), "the killed server's counts are left behind"
-    second = Gunicorn(model_dir, tmp_path / "second.log", PROMETHEUS_MULTIPROC_DIR=metrics_dir)
+    second = Gunicorn(small_model_dir, tmp_path / "second.log", PROMETHEUS_MULTIPROC_DIR=metrics_dir)
     try:
         call(second.url + "/")
         assert scrape(second.url)[hello] == 1
@@ -94,12 +93,12 @@ def test_a_killed_servers_counts_do_not_leak_into_the_next(model_dir, tmp_path):
         second.stop()
 
 
-def test_the_server_owns_only_its_own_files_in_the_folder_it_is_given(model_dir, tmp_path):
+def test_the_server_owns_only_its_own_files_in_the_folder_it_is_given(small_model_dir, tmp_path):
     # an operator's folder (PROMETHEUS_MULTIPROC_DIR=/tmp is a common choice) with a file of theirs
     theirs = tmp_path / "shared" / "notes.txt"
     theirs.parent.mkdir()
     theirs.write_text("not gunicorn's")
-    server = Gunicorn(model_dir, tmp_path / "server.log", PROMETHEUS_MULTIPROC_DIR=theirs.parent)
+    server = Gunicorn(small_model_dir, tmp_path / "server.log", PROMETHEUS_MULTIPROC_DIR=theirs.parent)
     try:
         assert call(server.url + "/")[0] == 200 and "spamcheck_http_requests_total" in str(scrape(server.url))
         assert theirs.read_text() == "not gunicorn's"

@@ -40,15 +40,15 @@ def npz(spec: dict, **arrays) -> bytes:
     return buffer.getvalue()
 
 
-def hostile_npz(model_dir, marker) -> bytes:
+def hostile_npz(small_model_dir, marker) -> bytes:
     """The real model.npz with its weights replaced by an object array that creates ``marker``."""
-    spec, arrays = model_file.parse((model_dir / artifacts.SERVED_FILE).read_bytes(), "model.npz")
+    spec, arrays = model_file.parse((small_model_dir / artifacts.SERVED_FILE).read_bytes(), "model.npz")
     return npz(spec, **{**arrays, "weights": np.array([Hostile(marker)], dtype=object)})
 
 
-def vouched_copy(model_dir, destination, blob: bytes):
-    """A copy of ``model_dir`` whose model.npz is ``blob``, with the card's hash updated to match."""
-    shutil.copytree(model_dir, destination)
+def vouched_copy(small_model_dir, destination, blob: bytes):
+    """A copy of ``small_model_dir`` whose model.npz is ``blob``, with the card's hash updated to match."""
+    shutil.copytree(small_model_dir, destination)
     (destination / artifacts.SERVED_FILE).write_bytes(blob)
     card = artifacts.read_card(destination)
     card["artifacts"][artifacts.SERVED_FILE]["sha256"] = sha256_bytes(blob)
@@ -56,16 +56,16 @@ def vouched_copy(model_dir, destination, blob: bytes):
     return destination
 
 
-def test_the_hostile_file_really_runs_code_when_numpy_unpickles_it(model_dir, tmp_path):
+def test_the_hostile_file_really_runs_code_when_numpy_unpickles_it(small_model_dir, tmp_path):
     marker = tmp_path / "marker"
-    with np.load(io.BytesIO(hostile_npz(model_dir, marker)), allow_pickle=True) as members:
+    with np.load(io.BytesIO(hostile_npz(small_model_dir, marker)), allow_pickle=True) as members:
         members["weights"]  # what a loader that trusts pickles does
     assert marker.exists()
 
 
-def test_the_service_refuses_a_model_that_would_run_code_and_says_why(model_dir, tmp_path):
+def test_the_service_refuses_a_model_that_would_run_code_and_says_why(small_model_dir, tmp_path):
     marker = tmp_path / "marker"
-    models = vouched_copy(model_dir, tmp_path / "models", hostile_npz(model_dir, marker))
+    models = vouched_copy(small_model_dir, tmp_path / "models", hostile_npz(small_model_dir, marker))
     server = Gunicorn(models, tmp_path / "gunicorn.log")
     try:
         answer = httpx.get(f"{server.url}/readyz", timeout=10)
@@ -81,9 +81,9 @@ def test_the_service_refuses_a_model_that_would_run_code_and_says_why(model_dir,
     assert "ERROR" in refusal and "untrusted types" in refusal and TOUCH in refusal, refusal
 
 
-def test_a_pickle_in_place_of_the_model_is_refused_by_name(model_dir, tmp_path):
+def test_a_pickle_in_place_of_the_model_is_refused_by_name(small_model_dir, tmp_path):
     marker = tmp_path / "marker"
-    models = vouched_copy(model_dir, tmp_path / "models", pickle.dumps(Hostile(marker)))
+    models = vouched_copy(small_model_dir, tmp_path / "models", pickle.dumps(Hostile(marker)))
     with pytest.raises(
         artifacts.ArtifactError, match=r"model\.npz is a pickle, which would import and run .*Path\.touch"
     ):
@@ -101,8 +101,8 @@ def test_a_pickle_in_place_of_the_model_is_refused_by_name(model_dir, tmp_path):
         (npz({}, weights=np.zeros(2, dtype="datetime64[s]")), "weights.npy has dtype datetime64"),
     ],
 )
-def test_a_damaged_or_foreign_file_is_refused_naming_it(blob, problem, model_dir, tmp_path):
-    models = vouched_copy(model_dir, tmp_path / "models", blob)
+def test_a_damaged_or_foreign_file_is_refused_naming_it(blob, problem, small_model_dir, tmp_path):
+    models = vouched_copy(small_model_dir, tmp_path / "models", blob)
     with pytest.raises(artifacts.ArtifactError, match=problem) as refused:
         artifacts.load(models)
     assert str(models / "model.npz") in str(refused.value)

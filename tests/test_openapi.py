@@ -16,8 +16,8 @@ from spamcheck.serving.settings import Settings
 
 
 @pytest.fixture(scope="module")
-def app(model_dir):
-    return create_app(Settings(model_dir=model_dir))
+def app(small_model_dir):
+    return create_app(Settings(model_dir=small_model_dir))
 
 
 @pytest.fixture(scope="module")

@@ -22,29 +22,29 @@ def test_a_free_port_is_free():
     assert portforward.port_holder(free_port()) is None
 
 
-def test_k8s_up_stops_when_the_port_is_taken_and_names_the_holder(gunicorn):
-    done = run_k8s_up(gunicorn.port)
+def test_k8s_up_stops_when_the_port_is_taken_and_names_the_holder(small_gunicorn):
+    done = run_k8s_up(small_gunicorn.port)
     assert done.returncode == 1, done.stdout + done.stderr
-    assert f"127.0.0.1:{gunicorn.port} is already in use by pid {gunicorn.process.pid}" in done.stderr
+    assert f"127.0.0.1:{small_gunicorn.port} is already in use by pid {small_gunicorn.process.pid}" in done.stderr
     assert "gunicorn" in done.stderr and "Ctrl-C" in done.stderr and "PORT=5001" in done.stderr
     assert "minikube" not in done.stdout  # it stopped before starting anything
 
 
-def test_port_forward_refuses_a_taken_port(gunicorn, tmp_path):
-    forward = portforward.PortForward("demov1", gunicorn.port, 5000, ["demov1"], tmp_path / "pf.log")
+def test_port_forward_refuses_a_taken_port(small_gunicorn, tmp_path):
+    forward = portforward.PortForward("demov1", small_gunicorn.port, 5000, ["demov1"], tmp_path / "pf.log")
     with pytest.raises(portforward.PortForwardError, match="already in use by pid .*gunicorn"):
         forward.start()
     assert forward.process is None  # kubectl was never started
 
 
-def test_an_answer_from_the_local_server_is_not_the_pod(gunicorn):
+def test_an_answer_from_the_local_server_is_not_the_pod(small_gunicorn):
     with pytest.raises(portforward.PortForwardError, match=r"served by host .*, not by the Pod 'demov1'"):
-        portforward.require_pod(gunicorn.url, ["demov1"])
+        portforward.require_pod(small_gunicorn.url, ["demov1"])
 
 
-def test_without_readyz_the_listener_must_be_this_port_forward(gunicorn, tmp_path):
+def test_without_readyz_the_listener_must_be_this_port_forward(small_gunicorn, tmp_path):
     """The article's app has no /readyz: the process that listens on the port must be this kubectl."""
-    forward = portforward.PortForward("demov1", gunicorn.port, 5000, [], tmp_path / "pf.log")
+    forward = portforward.PortForward("demov1", small_gunicorn.port, 5000, [], tmp_path / "pf.log")
     forward.process = subprocess.Popen(["sleep", "30"])  # stands in for kubectl: alive, but not the listener
     try:
         with pytest.raises(

@@ -15,7 +15,7 @@ def collect(seed: int) -> subprocess.Popen:
             "make",
             "--no-print-directory",
             "test-fast",
-            "TESTS=tests/test_data.py tests/test_server.py tests/test_environment.py",  # none imports nbformat: quick
+            "TESTS=tests/test_api.py tests/test_word_cache.py tests/test_environment.py",  # unit tests, no nbformat: quick
             "TEST_PROCESSES=0",
             f"PYTEST_ARGS=--randomly-seed={seed} --collect-only",
         ],
