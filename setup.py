@@ -1,8 +1,8 @@
 """The one compiled part of spamcheck: the served model's per-message loops (spamcheck/serving/_score.c).
 
 Everything else is in pyproject.toml. The extension is optional: without a C compiler and Python's
-headers, `pip install` still succeeds, and the service uses the numpy kernel instead (about 5x slower
-per message, and it logs a warning saying so). The production image always compiles it
+headers, `pip install` still succeeds, and the service uses the numpy kernel instead (several times
+slower per message, docs/speed.md; it logs a warning saying so). The production image always compiles it
 (docker/Dockerfile fails its build otherwise).
 """
 

@@ -60,9 +60,8 @@ os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="spamcheck-metr
 
 def when_ready(server):
     """After the master loaded the app, before it forks the workers: freeze every object it made, so
-    that the workers' garbage collector never writes to them and their memory pages stay shared.
-    (Without it each worker un-shares what the collector touches: 2,000 distinct messages through
-    /predict took the master and 2 workers from 326 to 479 MB PSS; with it, to 348 MB.)"""
+    that the workers' garbage collector never writes to them and their memory pages stay shared
+    (what it saves: docs/speed.md)."""
     import gc
 
     gc.freeze()

@@ -22,9 +22,7 @@ import numpy as np
 WORD_CACHE_WORDS = 50_000
 WORD_CACHE_BYTES = 32 * 2**20
 # Longer words are scored without being cached: a word's entry grows with its length (its code points
-# and every n-gram's column), and the collection's longest word has 56 characters (a run-together
-# URL), its 99.9th percentile 37. Real words fit with room to spare; an attacker's long ones cost only
-# their own request's time.
+# and every n-gram's column), and real words are far shorter (docs/configuration.md says how long).
 LONGEST_CACHED_WORD = 64
 
 

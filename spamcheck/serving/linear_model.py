@@ -9,11 +9,9 @@ What: the analyzers' n-grams (``analyzers``: the same as scikit-learn's, each wo
 vocabulary columns, counts, ``1 + log(tf)``, times IDF, L2 norm per vectorizer, the linear SVMs'
 decision values, each one's sigmoid calibration, their mean, and the threshold. The loops over a
 text's words and n-grams and the arithmetic are compiled (``_score.c``, built when the package is
-installed); without a C compiler at install, numpy does the arithmetic (``kernels``), several times
-slower per message, and the service logs a warning.
-``spamcheck.training.linear_export`` writes the arrays from a fitted pipeline and checks this model's
-answers against scikit-learn's before it writes; tests/test_linear_model.py checks them on all 5,574
-messages, one at a time and in one batch.
+installed); without a C compiler at install, numpy does the arithmetic (``kernels``) and the service
+logs a warning. ``spamcheck.training.linear_export`` writes the arrays from a fitted pipeline and
+checks this model's answers against scikit-learn's before it writes.
 """
 
 from __future__ import annotations

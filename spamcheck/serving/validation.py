@@ -114,8 +114,8 @@ def query_values(request, name: str) -> list[str]:
     them (``+`` is a space, ``%xx`` a byte, the bytes UTF-8; werkzeug's rule: invalid UTF-8 stays
     percent-encoded), but without building its dictionary of every parameter, and from the raw
     bytes: ``request.args`` first decodes the whole query as UTF-8, which fails (a 500) on a raw
-    byte that is not UTF-8. /predict reads one parameter per request, and under load this parse
-    is a measurable part of its cost: a third of ``parse_qsl``'s."""
+    byte that is not UTF-8. /predict reads one parameter per request, and under load this parse is
+    a measurable part of its cost (docs/speed.md)."""
     wanted = name.encode()
     values = []
     for field in request.query_string.split(b"&"):
