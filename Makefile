@@ -114,8 +114,8 @@ bench: $(STAMP) models/model_card.json ## measure throughput, latency and memory
 drill: $(STAMP) models/model_card.json image ## fault drills at full length (fuzz, killed worker, graceful stop, tampered model, soak): a table
 	$(BIN)/python -m drills
 
-# AddressSanitizer and UBSan on the compiled scorer: .ci/run runs it after `make test`.
-sanitize: data ## build spamcheck/serving/_score.c with ASan + UBSan and run the scorer's tests against it
+# AddressSanitizer and UBSan on the compiled model: .ci/run runs it after `make test`.
+sanitize: data ## build spamcheck/serving/_score.c with ASan + UBSan and run the compiled model's tests against it
 	scripts/sanitize.sh $(BIN)/python
 
 # The container engine: $CONTAINER_ENGINE, else docker if `docker info` works, else podman.

@@ -52,13 +52,13 @@ def load_model(model_dir=None):
 class Service:
     """What the views need: the model, or why there is none."""
 
-    model: artifacts.SpamModel | None
+    spam_model: artifacts.SpamModel | None
     problem: str | None
 
     def require_model(self) -> artifacts.SpamModel:
-        if self.model is None:
+        if self.spam_model is None:
             raise InputError(503, f"{self.problem}; see /readyz")
-        return self.model
+        return self.spam_model
 
     def predict(self, texts: list[str]):
         """(labels, spam probabilities) for ``texts``; the metrics count the labels."""
@@ -107,7 +107,7 @@ def v1_blueprint(api: Api) -> Blueprint:
         """Classify messages, with spam probabilities"""
         texts = validated(api.models.PredictRequest.model_validate, json_body(request)).texts
         labels, probabilities = service().predict(texts)
-        answer = schemas.predictions(service().model.version, labels, probabilities)
+        answer = schemas.predictions(service().spam_model.version, labels, probabilities)
         return Response(answer.model_dump_json() + "\n", mimetype="application/json")
 
     @routes.get("/v1/model")
@@ -135,7 +135,7 @@ def operations_blueprint(api: Api) -> Blueprint:
     @api.returns(schemas.Ready, 503)
     def readyz():
         """Readiness: model loaded, verified and answering"""
-        model = service().model
+        model = service().spam_model
         if model is None:
             return jsonify(error=service().problem), 503
         return jsonify(status="ready", model_version=model.version, host=HOST_NAME)
@@ -176,13 +176,13 @@ def inference_protocol_blueprint(api: Api) -> Blueprint:
     @api.returns(schemas.ServerReady, 503)
     def v2_ready():
         """Open Inference Protocol: the server is ready"""
-        if service().model is None:
+        if service().spam_model is None:
             return jsonify(error=service().problem), 503
         return jsonify(ready=True)
 
     def v2_model_for(name, version):
         """The served model, if the request names it (else 404) and it is loaded (else 503)."""
-        oip.check_model(name, version, service().model.version if service().model else None)
+        oip.check_model(name, version, service().spam_model.version if service().spam_model else None)
         return service().require_model()
 
     @routes.get("/v2/models/<name>")
@@ -317,8 +317,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes  # bigger bodies: 413 before reading them
     app.json.sort_keys = False
     app.extensions["spamcheck"] = Service(*load_model(settings.model_dir))
-    if app.extensions["spamcheck"].model:
-        card = app.extensions["spamcheck"].model.card
+    if app.extensions["spamcheck"].spam_model:
+        card = app.extensions["spamcheck"].spam_model.card
         metrics.MODEL_INFO.labels(card["model_version"], card["kind"]).set(1)
     api = Api(settings)  # this app's request models (with its limits), checks and document
     for blueprint in (

@@ -57,9 +57,9 @@ def exported_model(pipeline=None, compiled: bool | None = None):
     """``pipeline`` (default: :func:`fitted_pipeline`) written as model.npz and read back, as the
     service reads it."""
     from spamcheck.serving import model_file
-    from spamcheck.serving.linear_model import LinearModel
+    from spamcheck.serving.npz_model import NpzModel
     from spamcheck.training import linear_export
 
     pipeline = pipeline or fitted_pipeline()
     halves = pipeline.named_steps["features"], pipeline.named_steps["classifier"]
-    return LinearModel(*model_file.parse(linear_export.export_bytes(*halves), "model.npz"), compiled=compiled)
+    return NpzModel(*model_file.parse(linear_export.export_bytes(*halves), "model.npz"), compiled=compiled)

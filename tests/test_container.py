@@ -65,11 +65,11 @@ def test_image_holds_no_pickle(engine, image):
     assert sorted(models.split()) == ["model.npz", "model_card.json"]
 
 
-def test_image_scores_with_the_compiled_kernel_and_holds_no_compiler(engine, image):
+def test_image_scores_with_the_compiled_model_and_holds_no_compiler(engine, image):
     """_score.c is compiled in the Dockerfile's first stage; the compiler stays there."""
     script = (
-        "import shutil; from spamcheck.serving import linear_model; "
-        "print(linear_model._score is not None, [c for c in ('gcc', 'cc', 'clang') if shutil.which(c)])"
+        "import shutil; from spamcheck.serving import npz_model; "
+        "print(npz_model._score is not None, [c for c in ('gcc', 'cc', 'clang') if shutil.which(c)])"
     )
     answer = run(engine, "run", "--rm", "--network", "none", image[0], "python", "-c", script).stdout
     assert answer.split(None, 1) == ["True", "[]\n"]

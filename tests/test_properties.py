@@ -1,6 +1,6 @@
 """Property test: on random Unicode text (other scripts, combining marks, case mappings that change a
-text's length, exotic whitespace, lone surrogates, very long words), the compiled scorer, the Python
-analyzers with numpy's kernel, and scikit-learn find the same columns and give the same labels and
+text's length, exotic whitespace, lone surrogates, very long words), the compiled model, the Python
+analyzers with numpy's arithmetic, and scikit-learn find the same columns and give the same labels and
 probabilities. On the small corpus, whose words the texts mix in so that they hit its vocabulary."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from small_corpus import TEXTS, exported_model, fitted_pipeline
 
-pytest.importorskip("spamcheck.serving._score", reason="the compiled scorer was not built")
+pytest.importorskip("spamcheck.serving._score", reason="the compiled model was not built")
 
 CORPUS_WORDS = sorted({word for text in TEXTS for word in text.split()})
 TRICKY = [
@@ -50,7 +50,7 @@ texts = st.lists(st.tuples(pieces, st.sampled_from(SEPARATORS)), max_size=25).ma
 
 
 @pytest.fixture(scope="module")
-def scorers():
+def models():
     return fitted_pipeline(), exported_model(compiled=True), exported_model(compiled=False)
 
 
@@ -65,11 +65,11 @@ def scikit_learn_columns(pipeline, text: str) -> list[int]:
 
 @settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(batch=st.lists(texts, min_size=1, max_size=4))
-def test_the_compiled_scorer_python_and_scikit_learn_agree_on_any_text(scorers, batch):
-    pipeline, compiled, python = scorers
+def test_the_compiled_model_python_and_scikit_learn_agree_on_any_text(models, batch):
+    pipeline, compiled, python = models
     for text in batch:
         expected = scikit_learn_columns(pipeline, text)
-        assert sorted(np.frombuffer(compiled.scorer.columns(text), dtype=np.int64).tolist()) == expected
+        assert sorted(np.frombuffer(compiled.compiled_model.columns(text), dtype=np.int64).tolist()) == expected
         assert sorted(np.frombuffer(python.analyzers.column_bytes(text), dtype=np.int64).tolist()) == expected
     matrix = pipeline.named_steps["features"].transform(batch)
     classifier = pipeline.named_steps["classifier"]

@@ -1,5 +1,5 @@
 """The served model's word cache under hostile input: bounded in words and in bytes whatever words
-clients send, long words scored without being cached, and hashed under a secret key of each Scorer's
+clients send, long words scored without being cached, and hashed under a secret key of each CompiledModel's
 own, so that words chosen to collide for one key cost another nothing special. On the small corpus:
 no download, no training run."""
 
@@ -16,13 +16,17 @@ from small_corpus import exported_model, fitted_pipeline
 from spamcheck.serving import analyzers
 from spamcheck.serving.analyzers import LONGEST_CACHED_WORD, WordCache
 
-_score = pytest.importorskip("spamcheck.serving._score", reason="the compiled scorer was not built")
+_score = pytest.importorskip("spamcheck.serving._score", reason="the compiled model was not built")
 
 
-def scorer(model, words=analyzers.WORD_CACHE_WORDS, max_bytes=analyzers.WORD_CACHE_BYTES, longest=LONGEST_CACHED_WORD):
-    """A Scorer of ``model``'s vocabularies and arrays with the cache bounds given."""
+def compiled_model(
+    model, words=analyzers.WORD_CACHE_WORDS, max_bytes=analyzers.WORD_CACHE_BYTES, longest=LONGEST_CACHED_WORD
+):
+    """A CompiledModel of ``model``'s vocabularies and arrays with the cache bounds given."""
     a = model.analyzers
-    return _score.Scorer(a.per_word, a.tries, model.table, model.part_ends, model.bias, words, max_bytes, longest)
+    return _score.CompiledModel(
+        a.per_word, a.tries, model.table, model.part_ends, model.bias, words, max_bytes, longest
+    )
 
 
 def random_words(count: int, length: int, seed: int) -> list[str]:
@@ -33,33 +37,33 @@ def random_words(count: int, length: int, seed: int) -> list[str]:
 def test_a_long_word_is_scored_as_scikit_learn_scores_it_but_not_cached():
     model = exported_model(compiled=True)
     long_word = "free" * 500
-    before = model.scorer.cache_info()["words"]
+    before = model.compiled_model.cache_info()["words"]
     texts = [f"WIN {long_word} quokka", f"zebra {long_word.upper()}"]
     labels, probabilities = model.predict(texts)
     assert probabilities == pytest.approx(fitted_pipeline().predict_proba(texts)[:, 1], abs=1e-12)
     assert labels == fitted_pipeline().predict(texts).tolist()
     # "quokka" and "zebra" are new words ("win" is the vocabulary's, cached at load); the
     # 2,000-character one is not kept
-    assert model.scorer.cache_info()["words"] == before + 2
+    assert model.compiled_model.cache_info()["words"] == before + 2
 
 
 @pytest.mark.parametrize("length", [LONGEST_CACHED_WORD, 9_900], ids=["at the caching limit", "at the message limit"])
 def test_the_compiled_cache_stays_within_its_bytes_whatever_words_arrive(length):
     model = exported_model(compiled=True)
     budget = 64 * 1024
-    small = scorer(model, max_bytes=budget)
+    small = compiled_model(model, max_bytes=budget)
     words_per_text = 100_000 // length  # about 1,500 words at the caching limit, 40 long ones
     for batch in range(4):
         texts = [" ".join(random_words(words_per_text, length, seed=batch * 100 + t)) for t in range(4)]
         # the same answers as a cache that never fills
-        assert small.probabilities(texts) == pytest.approx(model.scorer.probabilities(texts), abs=1e-12)
+        assert small.probabilities(texts) == pytest.approx(model.compiled_model.probabilities(texts), abs=1e-12)
         assert small.cache_info()["bytes"] <= budget
     assert small.cache_info()["words"] > 0 if length <= LONGEST_CACHED_WORD else small.cache_info()["words"] == 0
 
 
 def test_the_compiled_cache_stays_within_its_words():
     model = exported_model(compiled=True)
-    small = scorer(model, words=3)
+    small = compiled_model(model, words=3)
     texts = ["one two three four five", "six seven", "one two three four five"]
     assert small.probabilities(texts) == pytest.approx(model.predict(texts)[1], abs=1e-12)
     assert small.cache_info()["words"] <= 3
@@ -97,10 +101,10 @@ def colliding_words(s, count: int) -> list[str]:
     raise AssertionError("no collisions found")
 
 
-def test_words_chosen_to_collide_for_one_scorer_cost_another_nothing_special():
+def test_words_chosen_to_collide_for_one_model_cost_another_nothing_special():
     model = exported_model(compiled=True)
     # a table of 512 slots (at most 256 words), so that colliding words are found in a blink
-    target, other = scorer(model, words=256), scorer(model, words=256)
+    target, other = compiled_model(model, words=256), compiled_model(model, words=256)
     words = colliding_words(target, 100)
     costs = {}
     for name, s in {"target": target, "other": other}.items():
@@ -116,8 +120,8 @@ def test_the_key_is_secret_even_when_pythons_hash_seed_is_fixed():
     # PYTHONHASHSEED=0 (make test) fixes str's hash in every process: the cache's key must not follow it
     program = (
         "import numpy as np\n"
-        "from spamcheck.serving._score import Scorer\n"
-        "s = Scorer(((True, 1, 2, {'a': 0}),), (), np.zeros((1, 2)), np.array([1]), np.zeros(1), 50_000, 2**20, 64)\n"
+        "from spamcheck.serving._score import CompiledModel\n"
+        "s = CompiledModel(((True, 1, 2, {'a': 0}),), (), np.zeros((1, 2)), np.array([1]), np.zeros(1), 50_000, 2**20, 64)\n"
         "print([s.cache_slot(f'word{n}') for n in range(20)])\n"
     )
     runs = [

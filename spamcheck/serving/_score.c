@@ -1,6 +1,6 @@
 /* spamcheck.serving._score: the served model's per-message work, compiled (built by setup.py).
  *
- * Scorer(per_word, tries, table, part_ends, bias, cache_words, cache_bytes, longest_cached_word): made
+ * CompiledModel(per_word, tries, table, part_ends, bias, cache_words, cache_bytes, longest_cached_word): made
  * once per loaded model.
  *   .probabilities(texts) -> list of P(spam), one per text
  *   .word(word) -> the int64 feature columns of a lowercased word's n-grams as bytes; caches the word
@@ -9,10 +9,10 @@
  *     lookups have read (tests of its bounds and of its key)
  *   .cache_slot(word) -> the slot of the cache's table where a word's lookup starts (tests of its key)
  *
- * It does what linear_model.LinearModel.predict does with the Python analyzers and numpy's kernel,
+ * It does what npz_model.NpzModel.predict does with the Python analyzers and linear_scores (numpy),
  * with no Python object per word: each text is lowercased by str.lower() and split where str.split()
  * splits (Py_UNICODE_ISSPACE); a word seen before is one lookup in a cache of code points (hashed
- * with SipHash under a secret key of the Scorer's own, so that chosen words cannot pile up in one
+ * with SipHash under a secret key of the CompiledModel's own, so that chosen words cannot pile up in one
  * slot, and bounded in words and in bytes; a word longer than ``longest_cached_word`` is scored
  * without being cached); a new word's
  * tokens are the runs of two or more word characters (what scikit-learn's default token pattern
@@ -21,11 +21,11 @@
  * vectorizer, whether it is char_wb, its n-gram range, and its vocabulary as a dict of n-gram ->
  * column); the word n-grams come from the text's tokens through the ``tries`` (dicts of token ->
  * [column or None, next tokens or None], walked as analyzers.trie_columns walks them, read once into
- * a table of transitions); and the columns go through the arithmetic of kernels.probabilities:
+ * a table of transitions); and the columns go through the arithmetic of linear_scores.probabilities:
  * counts, 1 + log(tf) times IDF, L2 norm per part, each calibrated SVM's decision value and sigmoid,
  * their mean. That arithmetic is summed per occurrence, so that a cached word carries its sums and
  * only the rows of a text's repeated columns are read again (see n_sums and probability()).
- * tests/test_linear_model.py holds it to scikit-learn and to the Python analyzers on every message.
+ * tests/test_npz_model.py holds it to scikit-learn and to the Python analyzers on every message.
  *
  * ``table`` is float64 of shape (features, 1 + SVMs): a feature's IDF, then its scaled weights;
  * ``part_ends`` int64, the end of each vectorizer's columns; ``bias`` float64, one per SVM.
@@ -235,7 +235,7 @@ static const Step *steps_find(const Steps *t, int32_t node, int32_t token)
  * token no word n-gram holds), with no Python object. Each word is one Record in ``pool``, its parts
  * side by side, so that a lookup reads one place: the Record, the word's code points (padded to 8
  * bytes), its sums (n_sums doubles), its columns, its tokens' ids. ``slots`` is an open-addressing
- * table of (tag, record), indexed by the word's SipHash under the Scorer's secret key. The cache is
+ * table of (tag, record), indexed by the word's SipHash under the CompiledModel's secret key. The cache is
  * emptied when a new word would take it past ``cache_words`` words or past its budget in bytes (the
  * pool's ``limit``): emptying is simpler than evicting, and as bounded. */
 typedef struct {
@@ -265,22 +265,22 @@ typedef struct {
     Steps steps;
     WordCache cache;
     Py_ssize_t cache_words, longest_cached_word;
-    uint64_t key[2]; /* the word cache's SipHash key, from os.urandom for each Scorer: no one who does
+    uint64_t key[2]; /* the word cache's SipHash key, from os.urandom for each CompiledModel: no one who does
                       * not know it can choose words that pile up in one slot (hash flooding) */
     PyObject *lower;
-    const double *rows, *biases; /* the Scorer's own copies of the arrays it was given */
+    const double *rows, *biases; /* the CompiledModel's own copies of the arrays it was given */
     const int64_t *ends;
     Py_ssize_t n_features, width, n_parts, n_svms;
     /* Scratch of probability(), which runs no Python code, so no other thread can enter it meanwhile:
      * per feature column, its count in the text being scored (zero between texts). */
     uint32_t *counts;
-} Scorer;
+} CompiledModel;
 
 /* A text's or a word's sums, ``n_parts * width`` doubles: per part, the sum of its values' squares,
  * then each SVM's dot product. Summed per occurrence of a column (its IDF, as if each occurred once),
  * so that a cached word's sums are added whole; probability() then corrects the columns that occur
  * more than once to 1 + log(count) times the IDF (sublinear tf). */
-static inline Py_ssize_t n_sums(const Scorer *self) { return self->n_parts * self->width; }
+static inline Py_ssize_t n_sums(const CompiledModel *self) { return self->n_parts * self->width; }
 
 #ifndef __GNUC__
 #define __builtin_prefetch(...) ((void)0)
@@ -294,7 +294,7 @@ typedef struct {
 } Span;
 
 /* One call's scratch space, on its own stack: text.lower() is Python's, and while it runs another
- * thread may enter the same Scorer (gunicorn's gthread workers). */
+ * thread may enter the same CompiledModel (gunicorn's gthread workers). */
 typedef struct {
     Growable spans;                      /* a text's words */
     Growable columns, tokens;            /* a text's n-gram columns and its tokens' ids */
@@ -347,7 +347,7 @@ static int append_ints(Growable *a, const int32_t *from, Py_ssize_t n)
     return 0;
 }
 
-static void scorer_dealloc(Scorer *self)
+static void scorer_dealloc(CompiledModel *self)
 {
     Py_XDECREF(self->lower);
     PyMem_Free((void *)self->rows);
@@ -375,9 +375,9 @@ static void *copied(const Py_buffer *view)
     return copy;
 }
 
-/* Check the arrays, then keep copies of them: the Scorer reads them through raw pointers, and the
+/* Check the arrays, then keep copies of them: the CompiledModel reads them through raw pointers, and the
  * caller's arrays stay writable from Python (part_ends[-1] = 0 would send part_of past its end). */
-static int read_arrays(Scorer *self, PyObject *table, PyObject *part_ends, PyObject *bias)
+static int read_arrays(CompiledModel *self, PyObject *table, PyObject *part_ends, PyObject *bias)
 {
     const int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT;
     Py_buffer views[3] = {{0}};
@@ -422,7 +422,7 @@ done:
     return status;
 }
 
-static int read_per_word(Scorer *self, PyObject *per_word)
+static int read_per_word(CompiledModel *self, PyObject *per_word)
 {
     if (!PyTuple_Check(per_word)) {
         PyErr_SetString(PyExc_TypeError, "per_word must be a tuple of (char_wb, min_n, max_n, vocabulary)");
@@ -498,7 +498,7 @@ static int read_trie(PyObject *children, int32_t node, PyObject *ids, Growable *
     return 0;
 }
 
-static int read_tries(Scorer *self, PyObject *tries)
+static int read_tries(CompiledModel *self, PyObject *tries)
 {
     self->n_tries = PyTuple_GET_SIZE(tries);
     PyObject *ids = PyDict_New();
@@ -558,7 +558,7 @@ static int cache_init(WordCache *c, Py_ssize_t words, Py_ssize_t bytes)
     return 0;
 }
 
-/* A secret SipHash key for the word cache, from os.urandom: each Scorer its own. */
+/* A secret SipHash key for the word cache, from os.urandom: each CompiledModel its own. */
 static int random_key(uint64_t key[2])
 {
     PyObject *os = PyImport_ImportModule("os");
@@ -596,7 +596,7 @@ static PyObject *scorer_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
         PyErr_SetString(PyExc_ValueError, "longest_cached_word must not be negative");
         return NULL;
     }
-    Scorer *self = (Scorer *)type->tp_alloc(type, 0);
+    CompiledModel *self = (CompiledModel *)type->tp_alloc(type, 0);
     if (self == NULL)
         return NULL;
     self->needs_tokens = PyTuple_GET_SIZE(tries) > 0; /* and read_per_word adds the token vectorizers */
@@ -647,7 +647,7 @@ static int char_wb_columns(const PerWord *v, const Py_UCS4 *padded, Py_ssize_t l
 
 /* A new word's columns and tokens' ids into work->word_columns and work->word_tokens; the word is
  * work->padded[1:length + 1], between two spaces. */
-static int new_word(Scorer *self, Work *work, Py_ssize_t length)
+static int new_word(CompiledModel *self, Work *work, Py_ssize_t length)
 {
     const Py_UCS4 *padded = work->padded.items, *word = padded + 1;
     work->word_columns.size = work->word_tokens.size = 0;
@@ -679,7 +679,7 @@ static int new_word(Scorer *self, Work *work, Py_ssize_t length)
 }
 
 /* The part (vectorizer) of a column: parts are consecutive ranges of columns. */
-static inline Py_ssize_t part_of(const Scorer *self, int64_t column)
+static inline Py_ssize_t part_of(const CompiledModel *self, int64_t column)
 {
     Py_ssize_t part = 0;
     while (column >= self->ends[part])
@@ -689,7 +689,7 @@ static inline Py_ssize_t part_of(const Scorer *self, int64_t column)
 
 /* Add one occurrence of ``column`` to ``sums`` (see n_sums): the IDF's square, and the IDF times each
  * SVM's weight. Every column is checked here, once: -1 with an exception for one outside the table. */
-static int add_occurrence(const Scorer *self, int64_t column, double *sums)
+static int add_occurrence(const CompiledModel *self, int64_t column, double *sums)
 {
     if (column < 0 || column >= self->n_features) {
         PyErr_Format(PyExc_ValueError, "feature column %lld is outside the model's %zd", (long long)column,
@@ -708,12 +708,12 @@ static int add_occurrence(const Scorer *self, int64_t column, double *sums)
 static inline Py_UCS4 *record_key(Record *r) { return (Py_UCS4 *)(r + 1); }
 static inline Py_ssize_t key_units(Py_ssize_t key_length) { return (key_length * (Py_ssize_t)sizeof(Py_UCS4) + 7) / 8; }
 static inline double *record_sums(Record *r) { return (double *)((uint64_t *)(r + 1) + key_units(r->key_length)); }
-static inline int32_t *record_columns(const Scorer *self, Record *r) { return (int32_t *)(record_sums(r) + n_sums(self)); }
-static inline int32_t *record_tokens(const Scorer *self, Record *r) { return record_columns(self, r) + r->n_columns; }
+static inline int32_t *record_columns(const CompiledModel *self, Record *r) { return (int32_t *)(record_sums(r) + n_sums(self)); }
+static inline int32_t *record_tokens(const CompiledModel *self, Record *r) { return record_columns(self, r) + r->n_columns; }
 static inline Record *record_at(const WordCache *c, int32_t offset) { return (Record *)((uint64_t *)c->pool.items + offset); }
 
 /* SipHash-1-3 (what CPython hashes str with), over a word's code points as UCS4 little-endian bytes,
- * under the Scorer's key. */
+ * under the CompiledModel's key. */
 #define ROTATE(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
 #define SIP_ROUND(v0, v1, v2, v3)                                                                      \
     do {                                                                                               \
@@ -724,7 +724,7 @@ static inline Record *record_at(const WordCache *c, int32_t offset) { return (Re
     } while (0)
 
 /* The word data[start:end] (a str of ``kind``), hashed with the cache's key. */
-static uint64_t word_hash(const Scorer *self, int kind, const void *data, Py_ssize_t start, Py_ssize_t end)
+static uint64_t word_hash(const CompiledModel *self, int kind, const void *data, Py_ssize_t start, Py_ssize_t end)
 {
     uint64_t v0 = self->key[0] ^ 0x736f6d6570736575ULL, v1 = self->key[1] ^ 0x646f72616e646f6dULL;
     uint64_t v2 = self->key[0] ^ 0x6c7967656e657261ULL, v3 = self->key[1] ^ 0x7465646279746573ULL;
@@ -776,7 +776,7 @@ static Record *cache_find(WordCache *c, uint64_t hash, int kind, const void *dat
  * work->padded, its columns' rows summed) and cached. A word longer than longest_cached_word is
  * not cached: its Record is made in work->record instead (it would take memory in proportion to its
  * length, and real words are far shorter). The Record is valid until the next call. */
-static Record *word_record(Scorer *self, Work *work, uint64_t hash, int kind, const void *data, Py_ssize_t start,
+static Record *word_record(CompiledModel *self, Work *work, uint64_t hash, int kind, const void *data, Py_ssize_t start,
                            Py_ssize_t end)
 {
     WordCache *c = &self->cache;
@@ -834,7 +834,7 @@ static Record *word_record(Scorer *self, Work *work, uint64_t hash, int kind, co
 
 /* Append the columns of the word n-grams found from each of a text's tokens (ids; -1: a token no
  * n-gram holds), trie by trie: the walk of analyzers.trie_columns. */
-static int walk_tries(const Scorer *self, const int32_t *tokens, Py_ssize_t n, Growable *columns)
+static int walk_tries(const CompiledModel *self, const int32_t *tokens, Py_ssize_t n, Growable *columns)
 {
     for (Py_ssize_t k = 0; k < self->n_tries; k++) {
         for (Py_ssize_t start = 0; start + 1 < n; start++) /* the table is megabytes: ask for the first steps together */
@@ -857,7 +857,7 @@ static int walk_tries(const Scorer *self, const int32_t *tokens, Py_ssize_t n, G
  * (cached), then the word n-grams of its tokens. The words are looked up in three passes, so that
  * their memory is asked for together rather than waited for one word after another: the words and
  * their hashes (asking for their slots), then the records those slots point to, then the lookups. */
-static int text_columns(Scorer *self, Work *work, PyObject *text)
+static int text_columns(CompiledModel *self, Work *work, PyObject *text)
 {
     work->columns.size = work->tokens.size = work->spans.size = 0;
     if (reserve(&work->sums, n_sums(self)) < 0)
@@ -932,7 +932,7 @@ static double one_plus_log[SMALL_COUNTS];
  * corrected to (1 + log n) times its IDF, scikit-learn's sublinear tf. Counting in self->counts
  * instead of sorting keeps it linear (a text has hundreds of n-gram occurrences), and only the rows
  * of repeated columns are read (a few dozen, against hundreds of columns). */
-static double probability(Scorer *self, Work *work)
+static double probability(CompiledModel *self, Work *work)
 {
     const int32_t *columns = work->columns.items;
     double *sums = work->sums.items;
@@ -980,7 +980,7 @@ static PyObject *columns_as_bytes(const int32_t *columns, Py_ssize_t n)
     return result;
 }
 
-static PyObject *scorer_probabilities(Scorer *self, PyObject *texts)
+static PyObject *scorer_probabilities(CompiledModel *self, PyObject *texts)
 {
     /* a tuple: a list could change under us while Python code runs in another thread */
     PyObject *sequence = PyTuple_Check(texts) ? Py_NewRef(texts) : PySequence_Tuple(texts);
@@ -1003,7 +1003,7 @@ static PyObject *scorer_probabilities(Scorer *self, PyObject *texts)
     return result;
 }
 
-static PyObject *scorer_word(Scorer *self, PyObject *word)
+static PyObject *scorer_word(CompiledModel *self, PyObject *word)
 {
     if (!PyUnicode_Check(word)) {
         PyErr_Format(PyExc_TypeError, "a word must be a str, not %.100s", Py_TYPE(word)->tp_name);
@@ -1022,7 +1022,7 @@ static PyObject *scorer_word(Scorer *self, PyObject *word)
     return result;
 }
 
-static PyObject *scorer_columns(Scorer *self, PyObject *text)
+static PyObject *scorer_columns(CompiledModel *self, PyObject *text)
 {
     PyObject *result = NULL;
     Work work;
@@ -1033,14 +1033,14 @@ static PyObject *scorer_columns(Scorer *self, PyObject *text)
     return result;
 }
 
-static PyObject *scorer_cache_info(Scorer *self, PyObject *Py_UNUSED(ignored))
+static PyObject *scorer_cache_info(CompiledModel *self, PyObject *Py_UNUSED(ignored))
 {
     const WordCache *c = &self->cache;
     return Py_BuildValue("{snsnsK}", "words", c->words, "bytes", c->pool.size * (Py_ssize_t)sizeof(uint64_t), "probes",
                          (unsigned long long)c->probes);
 }
 
-static PyObject *scorer_cache_slot(Scorer *self, PyObject *word)
+static PyObject *scorer_cache_slot(CompiledModel *self, PyObject *word)
 {
     if (!PyUnicode_Check(word)) {
         PyErr_Format(PyExc_TypeError, "a word must be a str, not %.100s", Py_TYPE(word)->tp_name);
@@ -1065,10 +1065,10 @@ static PyMethodDef scorer_methods[] = {
 };
 
 static PyTypeObject ScorerType = {
-    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "spamcheck.serving._score.Scorer",
-    .tp_doc = "Scorer(per_word, tries, table, part_ends, bias, cache_words, cache_bytes, longest_cached_word): "
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "spamcheck.serving._score.CompiledModel",
+    .tp_doc = "CompiledModel(per_word, tries, table, part_ends, bias, cache_words, cache_bytes, longest_cached_word): "
               "the model's per-message loops, compiled",
-    .tp_basicsize = sizeof(Scorer),
+    .tp_basicsize = sizeof(CompiledModel),
     .tp_flags = Py_TPFLAGS_DEFAULT, /* it holds no Python object but an interned str: no cycles */
     .tp_new = scorer_new,
     .tp_dealloc = (destructor)scorer_dealloc,
@@ -1091,7 +1091,7 @@ PyMODINIT_FUNC PyInit__score(void)
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
         return NULL;
-    if (PyModule_AddObjectRef(m, "Scorer", (PyObject *)&ScorerType) < 0) {
+    if (PyModule_AddObjectRef(m, "CompiledModel", (PyObject *)&ScorerType) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -1,8 +1,8 @@
 """The model's first part: scikit-learn's analyzers, rewritten to work a word at a time.
 
-They find the same n-grams as the fitted vectorizers (tests/test_linear_model.py checks them on
+They find the same n-grams as the fitted vectorizers (tests/test_npz_model.py checks them on
 every message, for the default pipeline and its variants) and give each occurrence's feature column
-as the raw bytes of int64s, which the kernel (``kernels``) reads as one array. They need no
+as the raw bytes of int64s, which ``linear_scores`` reads as one array. They need no
 scikit-learn: a vectorizer is described by its analyzer, n-gram range and vocabulary
 (:class:`Vectorizer`), as ``model.npz`` stores it.
 """
@@ -167,7 +167,7 @@ class Analyzers:
 
     def __init__(self, vectorizers: list[Vectorizer], offsets):
         # of_word: (word, its tokens) -> columns, cached per word; tries: the word n-grams of n >= 2.
-        # per_word describes of_word for _score.Scorer: (char_wb?, min_n, max_n, {n-gram: column}).
+        # per_word describes of_word for _score.CompiledModel: (char_wb?, min_n, max_n, {n-gram: column}).
         self.of_word, self.per_word, self.tries = [], [], []
         self.needs_tokens = False
         for vectorizer, offset in zip(vectorizers, offsets):

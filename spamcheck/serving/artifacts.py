@@ -61,7 +61,7 @@ def _read_verified(path: Path, expected_sha256: str) -> bytes:
 class SpamModel:
     """The loaded model and the card that describes it."""
 
-    model: object  # a spamcheck.serving.linear_model.LinearModel
+    npz_model: object  # a spamcheck.serving.npz_model.NpzModel: the arrays and how to score with them
     card: dict
 
     @property
@@ -70,13 +70,13 @@ class SpamModel:
 
     def predict(self, texts: list[str]) -> tuple[list[int], list[float]]:
         """Return (labels as 0/1, spam probabilities) for ``texts``, as plain lists (what JSON needs)."""
-        return self.model.predict([text.strip() for text in texts])
+        return self.npz_model.predict([text.strip() for text in texts])
 
 
 def load(directory: Path | str | None = None) -> SpamModel:
     """Load and verify ``model.npz`` in ``directory`` (default: ``MODEL_DIR`` or ``models/``)."""
     from spamcheck.serving import model_file
-    from spamcheck.serving.linear_model import LinearModel
+    from spamcheck.serving.npz_model import NpzModel
 
     directory = Path(directory or model_dir())
     card = read_card(directory)
@@ -91,7 +91,7 @@ def load(directory: Path | str | None = None) -> SpamModel:
     path = directory / SERVED_FILE
     blob = _read_verified(path, expected)
     try:
-        model = LinearModel(*model_file.parse(blob, str(path)), source=str(path))
+        model = NpzModel(*model_file.parse(blob, str(path)), source=str(path))
     except model_file.UntrustedContent as exc:
         logging.getLogger(__name__).error("refused %s: untrusted types %s", path, ", ".join(exc.imports) or "?")
         raise ArtifactError(str(exc)) from None

@@ -24,7 +24,7 @@ OUTPUTS = {
 EXAMPLE = json.dumps(INFER_EXAMPLE)
 BINARY_HEADER = "Inference-Header-Content-Length"
 # The protocol's "<runtime>_<format>" (as "onnxruntime_onnx"): model.npz's arrays, evaluated by this
-# package's own runtime (spamcheck.serving.linear_model), with no scikit-learn at serving time.
+# package's own runtime (spamcheck.serving.npz_model), with no scikit-learn at serving time.
 PLATFORM = "spamcheck_npz"
 
 

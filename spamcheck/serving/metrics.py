@@ -21,6 +21,8 @@ from prometheus_client import (
     multiprocess,
 )
 
+from spamcheck.serving.labels import HAM_NAME, SPAM_NAME
+
 REQUESTS = Counter(
     "spamcheck_http_requests_total",
     "HTTP requests answered, by route, method and status",
@@ -41,7 +43,7 @@ MODEL_INFO = Gauge(
 
 
 # the two children, looked up once rather than on every request
-_SPAM_MESSAGES, _HAM_MESSAGES = MESSAGES.labels("spam"), MESSAGES.labels("ham")
+_SPAM_MESSAGES, _HAM_MESSAGES = MESSAGES.labels(SPAM_NAME), MESSAGES.labels(HAM_NAME)
 
 
 def count_messages(labels: list[int]) -> None:

@@ -6,7 +6,7 @@ the service. This file is a zip of ``.npy`` arrays (numpy's ``savez``), read wit
 ``allow_pickle=False``, whose format is a header in Python literals and raw bytes. Before any array is
 read, each member's header is checked: numbers or text only. A member that holds Python objects (which
 numpy would unpickle) is refused with the names its pickle would import, read from its opcodes by
-:func:`pickle_imports`, never run. What the arrays mean is ``spamcheck.serving.linear_model``'s.
+:func:`pickle_imports`, never run. What the arrays mean is ``spamcheck.serving.npz_model``'s.
 """
 
 from __future__ import annotations

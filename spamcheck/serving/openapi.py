@@ -79,8 +79,8 @@ def _by_hand(settings: Settings, models) -> dict:
         "schema": {
             "type": "array",
             "minItems": 1,
-            "maxItems": settings.get_max_messages,
-            "items": {"type": "string", "maxLength": settings.get_max_message_chars},
+            "maxItems": settings.max_messages_in_query,
+            "items": {"type": "string", "maxLength": settings.max_message_chars_in_query},
         },
     }
     return {

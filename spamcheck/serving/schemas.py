@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, TypeAdapter, model_validator
 
+from spamcheck.serving.labels import LABELS, LabelName
+
 # Each request model's example (error messages quote them)
 PREDICT_EXAMPLE = {"texts": ["first message", "second message"]}
 ARTICLE_EXAMPLE = {"text": "see you at 7"}
@@ -26,7 +28,7 @@ def strict(example: dict) -> ConfigDict:
 
 
 class Prediction(BaseModel):
-    label: Literal["ham", "spam"]
+    label: LabelName
     spam_probability: float = Field(ge=0, le=1)
 
 
@@ -35,9 +37,6 @@ class Predictions(BaseModel):
 
     model_version: str
     predictions: list[Prediction]
-
-
-LABELS = ("ham", "spam")  # the names of labels 0 and 1
 
 
 def predictions(model_version: str, labels: list[int], probabilities: list[float]) -> Predictions:

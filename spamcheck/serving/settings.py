@@ -49,9 +49,10 @@ class Settings(BaseSettings):
             ) from None
 
     @property
-    def get_max_messages(self) -> int:
+    def max_messages_in_query(self) -> int:
+        """The limit for GET /predict, whose messages travel in the query string."""
         return min(GET_MESSAGES, self.max_messages)
 
     @property
-    def get_max_message_chars(self) -> int:
+    def max_message_chars_in_query(self) -> int:
         return min(GET_MESSAGE_CHARS, self.max_message_chars)

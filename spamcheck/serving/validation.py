@@ -147,11 +147,11 @@ def texts_from_article_request(request, models: RequestModels, settings: Setting
                 "no message: add one or more ?text=... query parameters, e.g. /predict?text=Are+we+still+on+for+lunch",
             )
         longest = max(map(len, texts))
-        if len(texts) > settings.get_max_messages or longest > settings.get_max_message_chars:
+        if len(texts) > settings.max_messages_in_query or longest > settings.max_message_chars_in_query:
             raise InputError(
                 422,
                 f"{len(texts)} message(s), the longest {longest:,} characters: GET /predict takes at most "
-                f"{settings.get_max_messages} messages of at most {settings.get_max_message_chars:,} characters; "
+                f"{settings.max_messages_in_query} messages of at most {settings.max_message_chars_in_query:,} characters; "
                 "POST more or longer ones as form fields named text, e.g. curl -d text=... /predict",
             )
         return texts

@@ -24,7 +24,7 @@ from spamcheck.paths import (
     sha256_file,
     write_atomically,
 )
-from spamcheck.serving.schemas import LABELS  # the collection's labels, ham (0) and spam (1), as the API names them
+from spamcheck.serving.labels import LABELS, SPAM_NAME  # ham (0) and spam (1)
 
 UCI_URL = "https://archive.ics.uci.edu/static/public/228/sms+spam+collection.zip"
 DATA_SHA256 = "7d039a24a6083ed9ef0f806ebad56bbb976e3aeb8de05669173bfdc4996c239d"
@@ -157,7 +157,7 @@ def parse(path: Path | str) -> pd.DataFrame:
     if not labels:
         raise DataError(f"{path} holds no messages.")
     frame = pd.DataFrame({"label": labels, "text": texts})
-    frame["y"] = (frame["label"] == "spam").astype(int)
+    frame["y"] = (frame["label"] == SPAM_NAME).astype(int)
     return frame
 
 

@@ -17,6 +17,7 @@ import sklearn
 
 from spamcheck.paths import sha256_bytes, write_atomically
 from spamcheck.serving.artifacts import CARD_FILE, FEATURE_FILE, MODEL_FILE, SERVED_FILE
+from spamcheck.serving.labels import LABELS
 from spamcheck.training import data, linear_export, models
 
 
@@ -73,7 +74,7 @@ def write_card(
         "model_version": f"{kind}-{hashes[versioned]['sha256'][:12]}",
         "kind": kind,
         "description": description,
-        "labels": {"0": "ham", "1": "spam"},
+        "labels": {str(label): name for label, name in enumerate(LABELS)},  # {"0": "ham", "1": "spam"}
         "params": params or {},
         "selected_params": selected_params or {},  # JSON writes its tuples as arrays
         **{

@@ -1,6 +1,6 @@
 """Write a fitted TF-IDF + calibrated linear SVM pipeline as ``model.npz``: the production model as
 plain arrays (``spamcheck.serving.model_file``), which the service evaluates without scikit-learn
-(``spamcheck.serving.linear_model``).
+(``spamcheck.serving.npz_model``).
 
 :func:`to_arrays` reads the fitted objects; a pipeline of another shape raises :class:`NotExportable`
 saying what differs. :func:`export_bytes` then checks the arrays' answers against scikit-learn's on
@@ -20,7 +20,7 @@ from sklearn.svm import LinearSVC
 from spamcheck.serving import model_file
 from spamcheck.serving.analyzers import DEFAULT_TOKEN_PATTERN
 from spamcheck.serving.examples import HAM, SPAM
-from spamcheck.serving.linear_model import LinearModel
+from spamcheck.serving.npz_model import NpzModel
 
 
 class NotExportable(TypeError):
@@ -133,7 +133,7 @@ PROBES = (
 )
 
 
-def differences(model: LinearModel, features, classifier, texts=PROBES) -> str | None:
+def differences(model: NpzModel, features, classifier, texts=PROBES) -> str | None:
     """What ``model`` answers differently from scikit-learn on ``texts`` (the same labels and
     probabilities within 1e-9, one at a time and as one batch), or None."""
     matrix = features.transform(list(texts))
@@ -158,7 +158,7 @@ def export_bytes(features, classifier) -> bytes:
     """``model.npz``'s bytes for the fitted halves, once the file's own answers, read back as the
     service reads them, equal scikit-learn's on :data:`PROBES` (else :class:`ExportMismatch`)."""
     blob = model_file.to_bytes(*to_arrays(features, classifier))
-    problem = differences(LinearModel(*model_file.parse(blob, "model.npz")), features, classifier)
+    problem = differences(NpzModel(*model_file.parse(blob, "model.npz")), features, classifier)
     if problem:
         raise ExportMismatch(problem)
     return blob

@@ -44,22 +44,22 @@ def choose(search: pd.DataFrame) -> pd.Series:
     return search.loc[search["expected_cost"].idxmin()]
 
 
-def _fit_predict(make_pipeline, settings, seed, texts, y, train, test):
-    inner = make_pipeline(seed=seed, **settings).fit(texts[train], y[train])
+def _fit_predict(build_pipeline, settings, seed, texts, y, train, test):
+    inner = build_pipeline(seed=seed, **settings).fit(texts[train], y[train])
     return inner.predict_proba(texts[test])[:, 1]
 
 
 class SelectedPipeline(ClassifierMixin, BaseEstimator):
     """Fit: inner grouped CV over ``space``, choose, refit the winner on everything.
 
-    ``make_pipeline(seed=..., threshold=..., **setting)`` builds a thresholded pipeline. After
+    ``build_pipeline(seed=..., threshold=..., **setting)`` builds a thresholded pipeline. After
     ``fit``: ``best_estimator_`` (the servable Pipeline), ``best_params_`` and ``search_`` (one row
     per setting and threshold, with the inner out-of-fold errors and cost). The inner fits run in
     ``n_jobs`` processes (inside a cross-validation's worker, joblib runs them one after another).
     """
 
-    def __init__(self, make_pipeline, space, folds: int = 3, seed: int = 42, n_jobs: int = -1):
-        self.make_pipeline, self.space, self.folds, self.seed, self.n_jobs = make_pipeline, space, folds, seed, n_jobs
+    def __init__(self, build_pipeline, space, folds: int = 3, seed: int = 42, n_jobs: int = -1):
+        self.build_pipeline, self.space, self.folds, self.seed, self.n_jobs = build_pipeline, space, folds, seed, n_jobs
 
     def fit(self, texts, y):
         texts, y = np.asarray(texts, dtype=object), np.asarray(y)
@@ -67,7 +67,7 @@ class SelectedPipeline(ClassifierMixin, BaseEstimator):
         splits = list(StratifiedGroupKFold(self.folds, shuffle=True, random_state=self.seed).split(texts, y, groups))
         jobs = [(number, train, test) for number in range(len(self.space)) for train, test in splits]
         probabilities = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_predict)(self.make_pipeline, self.space[number], self.seed, texts, y, train, test)
+            delayed(_fit_predict)(self.build_pipeline, self.space[number], self.seed, texts, y, train, test)
             for number, train, test in jobs
         )
         out_of_fold = np.zeros((len(self.space), len(y)))
@@ -78,7 +78,7 @@ class SelectedPipeline(ClassifierMixin, BaseEstimator):
         best = choose(self.search_)
         self.best_setting_ = int(best["setting"])
         self.best_params_ = {**self.space[self.best_setting_], "threshold": float(best["threshold"])}
-        self.best_estimator_ = self.make_pipeline(seed=self.seed, **self.best_params_).fit(texts, y)
+        self.best_estimator_ = self.build_pipeline(seed=self.seed, **self.best_params_).fit(texts, y)
         self.classes_ = self.best_estimator_.classes_
         return self
 

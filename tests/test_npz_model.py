@@ -9,53 +9,53 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from spamcheck.serving import artifacts, model_file
 from spamcheck.serving.analyzers import LONGEST_CACHED_WORD, WORD_CACHE_BYTES, WORD_CACHE_WORDS, Analyzers, Vectorizer
-from spamcheck.serving.linear_model import LinearModel
+from spamcheck.serving.npz_model import NpzModel
 from spamcheck.training import linear_export, models
 from spamcheck.training.export import export_model
 
 EDGE_CASES = ["", "   ", "zzzz qqqq xxxx", "£££ !!!", "Ünïcödé ñ 漢字 😀", "a" * 10_000, "\ud800 lone surrogate"]
 
 
-KERNELS = {"compiled": True, "numpy": False}  # _score.c, and numpy's kernel where it was not built
+KERNELS = {"compiled": True, "numpy": False}  # _score.c, and numpy where it was not built
 CACHE = (WORD_CACHE_WORDS, WORD_CACHE_BYTES, LONGEST_CACHED_WORD)  # the service's word cache bounds
 
 
-def exported(pipeline, compiled: bool | None = None) -> LinearModel:
+def exported(pipeline, compiled: bool | None = None) -> NpzModel:
     """The pipeline written as model.npz and read back, as the service reads it."""
     halves = pipeline.named_steps["features"], pipeline.named_steps["classifier"]
-    return LinearModel(*model_file.parse(linear_export.export_bytes(*halves), "model.npz"), compiled=compiled)
+    return NpzModel(*model_file.parse(linear_export.export_bytes(*halves), "model.npz"), compiled=compiled)
 
 
 @pytest.fixture(scope="module", params=KERNELS)
-def served(request, model_dir) -> LinearModel:
-    """The production model.npz, scored by each kernel."""
+def served(request, model_dir) -> NpzModel:
+    """The production model.npz, scored by the compiled model and by numpy."""
     path = model_dir / artifacts.SERVED_FILE
-    return LinearModel(*model_file.parse(path.read_bytes(), str(path)), compiled=KERNELS[request.param])
+    return NpzModel(*model_file.parse(path.read_bytes(), str(path)), compiled=KERNELS[request.param])
 
 
-def test_the_service_scores_with_the_compiled_kernel(spam_model):
+def test_the_service_scores_with_the_compiled_model(spam_model):
     # setup.py builds _score with the package; without it the service is several times slower
-    assert spam_model.model.compiled
+    assert spam_model.npz_model.compiled
 
 
-def test_without_the_compiled_kernel_the_service_scores_with_numpy_and_says_so(model_dir, monkeypatch, caplog):
+def test_without_the_compiled_model_the_service_scores_with_numpy_and_says_so(model_dir, monkeypatch, caplog):
     # what a user who installed without a C compiler gets: the same answers, slower, and a warning
-    from spamcheck.serving import linear_model
+    from spamcheck.serving import npz_model
 
-    monkeypatch.setattr(linear_model, "_score", None)
+    monkeypatch.setattr(npz_model, "_score", None)
     model = artifacts.load(model_dir)
-    assert not model.model.compiled and model.predict(["WIN a FREE prize, call now"])[0] == [1]
+    assert not model.npz_model.compiled and model.predict(["WIN a FREE prize, call now"])[0] == [1]
     assert "_score is not built" in caplog.text and "reinstall" in caplog.text
     with pytest.raises(RuntimeError, match="install a C compiler"):
-        LinearModel(*model_file.parse((model_dir / artifacts.SERVED_FILE).read_bytes(), "model.npz"), compiled=True)
+        NpzModel(*model_file.parse((model_dir / artifacts.SERVED_FILE).read_bytes(), "model.npz"), compiled=True)
 
 
-def test_the_compiled_kernel_refuses_what_it_cannot_score(spam_model):
+def test_the_compiled_model_refuses_what_it_cannot_score(spam_model):
     # _score.c reads arrays through raw pointers: anything that does not fit is an exception, never a
     # read outside them
     from spamcheck.serving import _score
 
-    model = spam_model.model
+    model = spam_model.npz_model
     per_word, tries = model.analyzers.per_word, model.analyzers.tries
     arguments = [per_word, tries, model.table, model.part_ends, model.bias, *CACHE]
     for position, bad, error, match in [
@@ -74,35 +74,35 @@ def test_the_compiled_kernel_refuses_what_it_cannot_score(spam_model):
         (7, -1, ValueError, "longest_cached_word"),
     ]:
         with pytest.raises(error, match=match):
-            _score.Scorer(*arguments[:position], bad, *arguments[position + 1 :])
-    scorer = _score.Scorer(*arguments)
+            _score.CompiledModel(*arguments[:position], bad, *arguments[position + 1 :])
+    compiled = _score.CompiledModel(*arguments)
     with pytest.raises(TypeError, match="must be a str, not int"):
-        scorer.probabilities(["hello", 42])
+        compiled.probabilities(["hello", 42])
 
     class Odd(str):  # a str whose lower() is not one
         def lower(self):
             return 42
 
     with pytest.raises(TypeError, match="lower.. must return a str, not int"):
-        scorer.probabilities([Odd("hello")])
+        compiled.probabilities([Odd("hello")])
     # a vocabulary whose column lies outside the table, and a trie whose node is not one
-    outside = _score.Scorer(((False, 1, 1, {"hello": len(model.table)}),), (), *arguments[2:])
+    outside = _score.CompiledModel(((False, 1, 1, {"hello": len(model.table)}),), (), *arguments[2:])
     with pytest.raises(ValueError, match=f"feature column {len(model.table)} is outside"):
         outside.probabilities(["hello"])
     with pytest.raises(TypeError, match="trie node"):
-        _score.Scorer(per_word, ({"hello": "not a node"},), *arguments[2:])
+        _score.CompiledModel(per_word, ({"hello": "not a node"},), *arguments[2:])
     with pytest.raises(TypeError, match="trie node"):
-        _score.Scorer(per_word, ({"hello": [None, {"world": [None, "not children"]}]},), *arguments[2:])
-    assert scorer.probabilities(["hello"]) == pytest.approx(model.predict(["hello"])[1], abs=1e-12)
+        _score.CompiledModel(per_word, ({"hello": [None, {"world": [None, "not children"]}]},), *arguments[2:])
+    assert compiled.probabilities(["hello"]) == pytest.approx(model.predict(["hello"])[1], abs=1e-12)
 
 
 def test_the_word_vocabulary_is_cached_at_load(model_dir):
     # before gunicorn forks: every worker starts with the vocabulary's own words (a model of its own,
     # which nothing has scored yet)
     path = model_dir / artifacts.SERVED_FILE
-    model = LinearModel(*model_file.parse(path.read_bytes(), str(path)))
+    model = NpzModel(*model_file.parse(path.read_bytes(), str(path)))
     single_tokens = {g for v in model.vectorizers if v.analyzer == "word" for g in v.vocabulary if " " not in g}
-    assert model.scorer.cache_info()["words"] == len(single_tokens) > 1000
+    assert model.compiled_model.cache_info()["words"] == len(single_tokens) > 1000
 
 
 def test_the_served_model_equals_scikit_learn_on_every_message(served, pipeline_halves, messages):
@@ -117,11 +117,11 @@ def test_the_served_model_equals_scikit_learn_on_every_message(served, pipeline_
 def test_the_analyzers_find_the_columns_scikit_learn_finds(spam_model, pipeline_halves, messages):
     # the rewritten analyzers (word n-grams and char_wb n-grams, cached per word) against scikit-learn's own
     vectorizers = [vec for _, vec in pipeline_halves[0].transformer_list]
-    scorer = spam_model.model.scorer
+    compiled = spam_model.npz_model.compiled_model
     for text in list(messages["text"]) + EDGE_CASES:
         expected = scikit_learn_columns(vectorizers, text)
-        assert found_columns(spam_model.model.analyzers, text) == expected, text
-        assert sorted(np.frombuffer(scorer.columns(text), dtype=np.int64).tolist()) == expected, text
+        assert found_columns(spam_model.npz_model.analyzers, text) == expected, text
+        assert sorted(np.frombuffer(compiled.columns(text), dtype=np.int64).tolist()) == expected, text
 
 
 @pytest.mark.parametrize(
@@ -142,20 +142,20 @@ def test_analyzers_of_other_vectorizers_find_scikit_learns_columns(settings, mes
         Vectorizer(v.analyzer, v.ngram_range, sorted(v.vocabulary_, key=v.vocabulary_.get)) for v in vectorizers
     ]
     analyzers = Analyzers(described, np.cumsum([0] + [len(vec.vocabulary_) for vec in vectorizers]))
-    scorer = compiled_scorer(analyzers)
+    compiled = compiled_model_of(analyzers)
     for text in texts:
         expected = scikit_learn_columns(vectorizers, text)
         assert found_columns(analyzers, text) == expected, text
-        assert sorted(np.frombuffer(scorer.columns(text), dtype=np.int64).tolist()) == expected, text
+        assert sorted(np.frombuffer(compiled.columns(text), dtype=np.int64).tolist()) == expected, text
 
 
-def compiled_scorer(analyzers):
-    """_score's Scorer of the same vectorizers (the arrays only need the right shapes: columns only)."""
+def compiled_model_of(analyzers):
+    """_score's CompiledModel of the same vectorizers (the arrays only need the right shapes: columns only)."""
     from spamcheck.serving import _score
 
     n_features = max((c for _, _, _, v in analyzers.per_word for c in v.values()), default=0) + 1
     table, part_ends = np.zeros((n_features, 2)), np.array([n_features], dtype=np.int64)
-    return _score.Scorer(analyzers.per_word, analyzers.tries, table, part_ends, np.zeros(1), *CACHE)
+    return _score.CompiledModel(analyzers.per_word, analyzers.tries, table, part_ends, np.zeros(1), *CACHE)
 
 
 def found_columns(analyzers, text) -> list[int]:
@@ -261,6 +261,6 @@ def test_a_model_whose_parts_do_not_fit_is_not_exported(pipeline_halves, message
 def test_the_export_check_catches_arrays_that_answer_differently(pipeline_halves):
     """What stops a wrong model.npz from being written: its answers against scikit-learn's."""
     spec, arrays = linear_export.to_arrays(*pipeline_halves)
-    assert linear_export.differences(LinearModel(spec, arrays), *pipeline_halves) is None
+    assert linear_export.differences(NpzModel(spec, arrays), *pipeline_halves) is None
     arrays["weights"] = arrays["weights"] * 1.001
-    assert "differs from scikit-learn" in linear_export.differences(LinearModel(spec, arrays), *pipeline_halves)
+    assert "differs from scikit-learn" in linear_export.differences(NpzModel(spec, arrays), *pipeline_halves)

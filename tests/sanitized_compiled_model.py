@@ -1,5 +1,5 @@
-"""A pytest plugin for `make sanitize` (scripts/sanitize.sh): imports the compiled scorer from the file
-SPAMCHECK_SANITIZED_SCORER names (built with AddressSanitizer and UBSan) as spamcheck.serving._score,
+"""A pytest plugin for `make sanitize` (scripts/sanitize.sh): imports the compiled model from the file
+SPAMCHECK_SANITIZED_MODEL names (built with AddressSanitizer and UBSan) as spamcheck.serving._score,
 before any test imports it, so that every test of the run drives that build."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sys
 
 import spamcheck.serving
 
-path = os.environ["SPAMCHECK_SANITIZED_SCORER"]
+path = os.environ["SPAMCHECK_SANITIZED_MODEL"]
 spec = importlib.util.spec_from_file_location("spamcheck.serving._score", path)
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)

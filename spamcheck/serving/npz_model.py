@@ -9,7 +9,7 @@ What: the analyzers' n-grams (``analyzers``: the same as scikit-learn's, each wo
 vocabulary columns, counts, ``1 + log(tf)``, times IDF, L2 norm per vectorizer, the linear SVMs'
 decision values, each one's sigmoid calibration, their mean, and the threshold. The loops over a
 text's words and n-grams and the arithmetic are compiled (``_score.c``, built when the package is
-installed); without a C compiler at install, numpy does the arithmetic (``kernels``) and the service
+installed); without a C compiler at install, numpy does the arithmetic (``linear_scores``) and the service
 logs a warning. ``spamcheck.training.linear_export`` writes the arrays from a fitted pipeline and
 checks this model's answers against scikit-learn's before it writes.
 """
@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from spamcheck.serving import kernels, model_file
+from spamcheck.serving import linear_scores, model_file
 from spamcheck.serving.analyzers import LONGEST_CACHED_WORD, WORD_CACHE_BYTES, WORD_CACHE_WORDS, Analyzers, Vectorizer
 
 try:  # compiled by setup.py at install; the image always has it (docker/Dockerfile checks)
     from spamcheck.serving import _score
-except ImportError:  # installed without a C compiler: numpy's kernel instead
+except ImportError:  # installed without a C compiler: numpy's arithmetic (linear_scores) instead
     _score = None
 
 _SHAPES = {  # each array's dtype kind and number of dimensions
@@ -33,11 +33,11 @@ _SHAPES = {  # each array's dtype kind and number of dimensions
 }
 
 
-class LinearModel:
+class NpzModel:
     """Spam probabilities and labels, equal to the exported scikit-learn pipeline's."""
 
     def __init__(self, spec: dict, arrays: dict[str, np.ndarray], source: str = "arrays", compiled: bool | None = None):
-        """``compiled``: score with ``_score`` (default: when it was built) or, False, with numpy's kernel."""
+        """``compiled``: score with ``_score`` (default: when it was built) or, False, with numpy (linear_scores)."""
         if compiled and _score is None:
             raise RuntimeError("spamcheck.serving._score was not built: install a C compiler and reinstall the package")
         self.compiled = _score is not None if compiled is None else compiled
@@ -59,14 +59,14 @@ class LinearModel:
                 f"{source}: {self.part_ends[-1]} vocabulary entries, {idf.size} IDF values, "
                 f"weights of shape {weights.shape} and {self.bias.size} biases do not match"
             )
-        # what the kernels read per column, side by side: its IDF, then its weights
+        # what the compiled model and linear_scores read per column, side by side: its IDF, then its weights
         self.table = np.ascontiguousarray(np.column_stack([idf, weights]), dtype=np.float64)
         if self.pos_label not in (0, 1):
             raise model_file.ModelFileError(f"{source}: pos_label {self.pos_label} is not one of the classes 0, 1")
         self.analyzers = Analyzers(self.vectorizers, offsets=[0, *self.part_ends[:-1]])
         if self.compiled:  # the same vocabularies and tries, read by the compiled loops
             analyzers = self.analyzers
-            self.scorer = _score.Scorer(
+            self.compiled_model = _score.CompiledModel(
                 analyzers.per_word,
                 analyzers.tries,
                 self.table,
@@ -84,15 +84,15 @@ class LinearModel:
                 if vectorizer.analyzer == "word":
                     for gram in vectorizer.vocabulary:
                         if " " not in gram:
-                            self.scorer.word(gram)
+                            self.compiled_model.word(gram)
 
     def predict(self, texts: list[str]) -> tuple[list[int], list[float]]:
         """Labels (1 = spam) and P(spam) for each text, as the scikit-learn pipeline gives them."""
         if self.compiled:
-            probabilities = self.scorer.probabilities(texts)
+            probabilities = self.compiled_model.probabilities(texts)
         else:
             columns, bounds = self.analyzers.columns_of(texts)
-            probabilities = kernels.probabilities(columns, bounds, self.table, self.part_ends, self.bias).tolist()
+            probabilities = linear_scores.probabilities(columns, bounds, self.table, self.part_ends, self.bias).tolist()
         if self.pos_label == 1:
             return [int(p >= self.threshold) for p in probabilities], probabilities
         # pos_label 0 thresholds P(ham), as scikit-learn does: ham when it reaches the threshold

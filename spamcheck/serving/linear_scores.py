@@ -3,7 +3,7 @@
 From the columns the analyzers found, :func:`probabilities` computes what the scikit-learn pipeline
 computes: counts, ``1 + log(tf)``, times IDF, L2 norm per vectorizer, each calibrated SVM's decision
 value and sigmoid, and their mean. ``_score.c`` does the same arithmetic one text at a time, compiled;
-this kernel serves where the package was installed without a C compiler, and is the reference the
+this module serves where the package was installed without a C compiler, and is the reference the
 tests hold the compiled one to. It takes the model as ``table``, one row per feature: its IDF, then
 one value per calibrated SVM (its weight times its sigmoid's slope a); ``bias`` is the matching
 ``a * intercept + b``, since a * (w.x + c) + b == (a * w).x + (a * c + b). The features of part p
