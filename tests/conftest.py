@@ -93,22 +93,14 @@ def small_model_dir(tmp_path_factory):
     """The production pipeline's shape fitted on the small corpus (tests/small_corpus.py) and exported
     as notebook 02 exports a model, in a second: what the unit tests serve (no download, no training
     run). Its card's kind is "svm": the pipeline without the nested selection."""
+    import pandas as pd
     import small_corpus
 
-    from spamcheck.training import models
-    from spamcheck.training.export import export_model
+    from spamcheck.training import production
 
     directory = tmp_path_factory.mktemp("small-model")
-    export_model(
-        small_corpus.fitted_pipeline(),
-        "svm",
-        models.DESCRIPTIONS["svm"],
-        {"cv": {"accuracy": 0.0}},  # metrics are the notebook's job; the files are what matter here
-        directory,
-        n_messages=len(small_corpus.TEXTS),
-        n_spam=sum(small_corpus.LABELS),
-        evaluation={},
-    )
+    messages = pd.DataFrame({"text": small_corpus.TEXTS, "y": small_corpus.LABELS})
+    production.export(small_corpus.fitted_pipeline(), messages, directory, kind="svm")
     return directory
 
 

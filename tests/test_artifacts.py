@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 
 import pytest
 
 from drills.tamper import TAMPERINGS
+from service import HAM, SPAM
 from spamcheck.paths import sha256_bytes
 from spamcheck.serving import artifacts
 
@@ -62,3 +65,18 @@ def test_the_card_records_what_the_nested_selection_chose(model_dir):
     card = json.loads((model_dir / "model_card.json").read_text())
     assert card["selected_params"]["threshold"] == card["params"]["classifier__threshold"]
     assert card["selected_params"]["min_df"] == card["params"]["features__chars__min_df"]
+
+
+def test_the_recipe_on_the_command_line_writes_a_model_the_service_loads(data_file, tmp_path):
+    # `python -m spamcheck.training`: production.fit and production.export, as notebook 02 calls them
+    done = subprocess.run(
+        [sys.executable, "-m", "spamcheck.training", "--kind", "svm", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    model = artifacts.load(tmp_path)
+    assert model.card["kind"] == "svm" and model.card["data_messages"] == 5574
+    assert model.card["behaviour_pass_rates"] and f"model {model.version}" in done.stdout
+    assert model.predict([HAM, SPAM])[0] == [0, 1]

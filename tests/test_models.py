@@ -42,14 +42,14 @@ def test_unknown_kind_lists_the_choices():
 def test_cross_validate_keeps_duplicates_in_one_fold(small):
     # every message of the sample three times: a split that ignores groups would spread the copies
     tripled = pd.concat([small] * 3, ignore_index=True)
-    result = evaluate.cross_validate("naive_bayes", tripled, folds=3, progress=False)
+    result = evaluate.cross_validate("naive_bayes", tripled, folds=3)
     assert sorted(set(result.fold)) == [0, 1, 2]
     folds_per_text = pd.Series(result.fold).groupby(tripled["text"].to_numpy()).nunique()
     assert (folds_per_text == 1).all(), folds_per_text[folds_per_text > 1].head()
 
 
 def test_cross_validate_predicts_every_message_once(small):
-    result = evaluate.cross_validate("naive_bayes", small, folds=3, progress=False)
+    result = evaluate.cross_validate("naive_bayes", small, folds=3)
     assert result.index.tolist() == list(range(len(small))) and (result.fold >= 0).all()
     # each message was predicted by the model of its own fold, trained without that fold
     texts, y = small["text"].to_numpy(), small["y"].to_numpy()
@@ -75,7 +75,7 @@ def test_metrics_match_a_hand_computed_confusion_matrix():
     m = evaluate.metrics(y_true, y_pred)
     assert m["accuracy"] == pytest.approx(0.97)
     assert m["blocked_ham_rate"] == pytest.approx(1 / 90)
-    assert m["spam_caught_rate"] == pytest.approx(0.8) == m["spam_recall"]
+    assert m["spam_recall"] == pytest.approx(0.8) and "spam_caught_rate" not in m  # one recall, the paper's SC %
     assert m["spam_precision"] == pytest.approx(8 / 9)
 
 

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 
 # Blocking a real message costs more than letting one spam through; a decision made before
 # looking at the data. With calibrated probabilities flagging then pays from p = 4 / (4 + 1).
@@ -44,18 +43,14 @@ def choose(search: pd.DataFrame) -> pd.Series:
     return search.loc[search["expected_cost"].idxmin()]
 
 
-def _fit_predict(build_pipeline, settings, seed, texts, y, train, test):
-    inner = build_pipeline(seed=seed, **settings).fit(texts[train], y[train])
-    return inner.predict_proba(texts[test])[:, 1]
-
-
 class SelectedPipeline(ClassifierMixin, BaseEstimator):
     """Fit: inner grouped CV over ``space``, choose, refit the winner on everything.
 
     ``build_pipeline(seed=..., threshold=..., **setting)`` builds a thresholded pipeline. After
     ``fit``: ``best_estimator_`` (the servable Pipeline), ``best_params_`` and ``search_`` (one row
-    per setting and threshold, with the inner out-of-fold errors and cost). The inner fits run in
-    ``n_jobs`` processes (inside a cross-validation's worker, joblib runs them one after another).
+    per setting and threshold, with the inner out-of-fold errors and cost). Each setting's folds are
+    fitted in ``n_jobs`` processes (inside a cross-validation's worker, joblib runs them one after
+    another).
     """
 
     def __init__(self, build_pipeline, space, folds: int = 3, seed: int = 42, n_jobs: int = -1):
@@ -65,14 +60,13 @@ class SelectedPipeline(ClassifierMixin, BaseEstimator):
         texts, y = np.asarray(texts, dtype=object), np.asarray(y)
         groups = pd.factorize(texts)[0]  # exact duplicates stay in one inner fold, as outside
         splits = list(StratifiedGroupKFold(self.folds, shuffle=True, random_state=self.seed).split(texts, y, groups))
-        jobs = [(number, train, test) for number in range(len(self.space)) for train, test in splits]
-        probabilities = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_predict)(self.build_pipeline, self.space[number], self.seed, texts, y, train, test)
-            for number, train, test in jobs
-        )
-        out_of_fold = np.zeros((len(self.space), len(y)))
-        for (number, _, test), fold_proba in zip(jobs, probabilities):
-            out_of_fold[number, test] = fold_proba
+        out_of_fold = [  # per setting, each message's spam probability from the inner fold that held it out
+            cross_val_predict(
+                self.build_pipeline(seed=self.seed, **setting), texts, y, cv=splits, method="predict_proba",
+                n_jobs=self.n_jobs,
+            )[:, 1]
+            for setting in self.space
+        ]  # fmt: skip
         tables = [threshold_table(y, proba).assign(setting=number) for number, proba in enumerate(out_of_fold)]
         self.search_ = pd.concat(tables, ignore_index=True)
         best = choose(self.search_)
