@@ -97,7 +97,7 @@ export-app: $(STAMP) ## regenerate app/app.py (cells tagged "app") and app/artic
 # watching the work, not for the stored page (tests/test_notebooks.py checks that none is stored).
 outputs: $(STAMP) ## re-execute notebooks in place to refresh their stored outputs (NB=notebooks/03_flask_app.ipynb for one)
 	cd notebooks && for nb in $(notdir $(or $(NB),$(NOTEBOOKS))); do TQDM_DISABLE=1 \
-		$(abspath $(BIN))/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=1800 $$nb && \
+		$(abspath $(BIN))/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=1800 --ExecutePreprocessor.record_timing=False $$nb && \
 		$(abspath $(BIN))/jupyter nbconvert --to notebook --inplace --coalesce-streams $$nb || exit 1; done
 
 # With a container engine, also the image's size and its time to ready (scripts/container_start.py);

@@ -33,6 +33,7 @@ def test_notebook_is_clean_for_nbval(path):
         assert "injected-parameters" not in tags, f"cell {index}: an executed papermill copy was committed"
         if cell.cell_type == "code":
             assert not cell.outputs or cell.execution_count is not None, f"cell {index}: outputs but never run"
+            assert "execution" not in cell.metadata, f"cell {index}: execution timestamps (make outputs drops them)"
 
 
 def test_notebook_parameters_are_documented():

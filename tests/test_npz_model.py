@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
+from small_corpus import exported_model
 
 from spamcheck.serving import artifacts, model_file
 from spamcheck.serving.analyzers import LONGEST_CACHED_WORD, WORD_CACHE_BYTES, WORD_CACHE_WORDS, Analyzers, Vectorizer
@@ -18,12 +19,6 @@ EDGE_CASES = ["", "   ", "zzzz qqqq xxxx", "£££ !!!", "Ünïcödé ñ 漢字 
 
 KERNELS = {"compiled": True, "numpy": False}  # _score.c, and numpy where it was not built
 CACHE = (WORD_CACHE_WORDS, WORD_CACHE_BYTES, LONGEST_CACHED_WORD)  # the service's word cache bounds
-
-
-def exported(pipeline, compiled: bool | None = None) -> NpzModel:
-    """The pipeline written as model.npz and read back, as the service reads it."""
-    halves = pipeline.named_steps["features"], pipeline.named_steps["classifier"]
-    return NpzModel(*model_file.parse(linear_export.export_bytes(*halves), "model.npz"), compiled=compiled)
 
 
 @pytest.fixture(scope="module", params=KERNELS)
@@ -195,7 +190,7 @@ def test_other_models_are_exported_as_pickles_only_and_the_service_says_why(kind
     small = messages.iloc[::5]
     pipeline = models.build(kind).fit(small["text"], small["y"])
     with pytest.raises(linear_export.NotExportable):
-        exported(pipeline)
+        exported_model(pipeline)
     (tmp_path / artifacts.SERVED_FILE).write_bytes(b"an older model.npz")  # the export removes it
     card = export_model(
         pipeline,
@@ -238,11 +233,11 @@ def test_every_variant_is_exported_with_scikit_learns_answers_or_refused(variant
     pipeline = models.svm_pipeline().set_params(**settings).fit(train["text"], train["y"])
     if not exportable:
         with pytest.raises(linear_export.NotExportable):
-            exported(pipeline)
+            exported_model(pipeline)
         return
     texts = list(messages["text"].iloc[1::7]) + EDGE_CASES + ["Café CRÈME à la carte", "FREE FREE free"]
     for compiled in KERNELS.values():
-        model = exported(pipeline, compiled)
+        model = exported_model(pipeline, compiled)
         labels, probabilities = model.predict(texts)
         np.testing.assert_array_equal(labels, pipeline.predict(texts))
         np.testing.assert_allclose(probabilities, pipeline.predict_proba(texts)[:, 1], rtol=0, atol=1e-9)

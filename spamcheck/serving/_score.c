@@ -347,7 +347,7 @@ static int append_ints(Growable *a, const int32_t *from, Py_ssize_t n)
     return 0;
 }
 
-static void scorer_dealloc(CompiledModel *self)
+static void model_dealloc(CompiledModel *self)
 {
     Py_XDECREF(self->lower);
     PyMem_Free((void *)self->rows);
@@ -575,7 +575,7 @@ static int random_key(uint64_t key[2])
     return status;
 }
 
-static PyObject *scorer_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+static PyObject *model_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
     static char *keywords[] = {"per_word",    "tries",       "table", "part_ends", "bias", "cache_words",
                                "cache_bytes", "longest_cached_word", NULL};
@@ -980,7 +980,7 @@ static PyObject *columns_as_bytes(const int32_t *columns, Py_ssize_t n)
     return result;
 }
 
-static PyObject *scorer_probabilities(CompiledModel *self, PyObject *texts)
+static PyObject *model_probabilities(CompiledModel *self, PyObject *texts)
 {
     /* a tuple: a list could change under us while Python code runs in another thread */
     PyObject *sequence = PyTuple_Check(texts) ? Py_NewRef(texts) : PySequence_Tuple(texts);
@@ -1003,7 +1003,7 @@ static PyObject *scorer_probabilities(CompiledModel *self, PyObject *texts)
     return result;
 }
 
-static PyObject *scorer_word(CompiledModel *self, PyObject *word)
+static PyObject *model_word(CompiledModel *self, PyObject *word)
 {
     if (!PyUnicode_Check(word)) {
         PyErr_Format(PyExc_TypeError, "a word must be a str, not %.100s", Py_TYPE(word)->tp_name);
@@ -1022,7 +1022,7 @@ static PyObject *scorer_word(CompiledModel *self, PyObject *word)
     return result;
 }
 
-static PyObject *scorer_columns(CompiledModel *self, PyObject *text)
+static PyObject *model_columns(CompiledModel *self, PyObject *text)
 {
     PyObject *result = NULL;
     Work work;
@@ -1033,14 +1033,14 @@ static PyObject *scorer_columns(CompiledModel *self, PyObject *text)
     return result;
 }
 
-static PyObject *scorer_cache_info(CompiledModel *self, PyObject *Py_UNUSED(ignored))
+static PyObject *model_cache_info(CompiledModel *self, PyObject *Py_UNUSED(ignored))
 {
     const WordCache *c = &self->cache;
     return Py_BuildValue("{snsnsK}", "words", c->words, "bytes", c->pool.size * (Py_ssize_t)sizeof(uint64_t), "probes",
                          (unsigned long long)c->probes);
 }
 
-static PyObject *scorer_cache_slot(CompiledModel *self, PyObject *word)
+static PyObject *model_cache_slot(CompiledModel *self, PyObject *word)
 {
     if (!PyUnicode_Check(word)) {
         PyErr_Format(PyExc_TypeError, "a word must be a str, not %.100s", Py_TYPE(word)->tp_name);
@@ -1050,16 +1050,16 @@ static PyObject *scorer_cache_slot(CompiledModel *self, PyObject *word)
     return PyLong_FromSize_t(cache_start(&self->cache, hash));
 }
 
-static PyMethodDef scorer_methods[] = {
-    {"probabilities", (PyCFunction)scorer_probabilities, METH_O,
+static PyMethodDef model_methods[] = {
+    {"probabilities", (PyCFunction)model_probabilities, METH_O,
      "probabilities(texts) -> list of P(spam), one per text (a sequence of str)"},
-    {"word", (PyCFunction)scorer_word, METH_O,
+    {"word", (PyCFunction)model_word, METH_O,
      "word(lowercased_word) -> the int64 columns of its n-grams as bytes (the word is cached)"},
-    {"columns", (PyCFunction)scorer_columns, METH_O,
+    {"columns", (PyCFunction)model_columns, METH_O,
      "columns(text) -> the feature column of every known n-gram occurrence, int64s as bytes (for tests)"},
-    {"cache_info", (PyCFunction)scorer_cache_info, METH_NOARGS,
+    {"cache_info", (PyCFunction)model_cache_info, METH_NOARGS,
      "cache_info() -> {'words': held, 'bytes': their records' size, 'probes': slots read by lookups so far}"},
-    {"cache_slot", (PyCFunction)scorer_cache_slot, METH_O,
+    {"cache_slot", (PyCFunction)model_cache_slot, METH_O,
      "cache_slot(word) -> the slot where the word's lookup starts: where its key puts it (for tests)"},
     {NULL, NULL, 0, NULL},
 };
@@ -1070,9 +1070,9 @@ static PyTypeObject ScorerType = {
               "the model's per-message loops, compiled",
     .tp_basicsize = sizeof(CompiledModel),
     .tp_flags = Py_TPFLAGS_DEFAULT, /* it holds no Python object but an interned str: no cycles */
-    .tp_new = scorer_new,
-    .tp_dealloc = (destructor)scorer_dealloc,
-    .tp_methods = scorer_methods,
+    .tp_new = model_new,
+    .tp_dealloc = (destructor)model_dealloc,
+    .tp_methods = model_methods,
 };
 
 static struct PyModuleDef module = {
