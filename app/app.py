@@ -13,20 +13,15 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from spamcheck.serving import artifacts, metrics, schemas
 from spamcheck.serving import inference_protocol as oip
-from spamcheck.serving.openapi import PATH_PARAMETERS, Api, answers
+from spamcheck.serving.openapi import Api, json_answer
+from spamcheck.serving.schemas import Error
 from spamcheck.serving.settings import Settings
-from spamcheck.serving.validation import (
-    InputError,
-    check_request_target,
-    json_body,
-    texts_from_article_request,
-    validated,
-)
+from spamcheck.serving.validation import InputError, check_request_target, texts_from_article_request
 
 HELLO = "Hello World! spamcheck is up: send messages to /predict?text=... (0 = ham, 1 = spam)\n"
 # In a Kubernetes Pod the host name is the Pod's name: /readyz reports it, so that a
@@ -98,23 +93,17 @@ def v1_blueprint(api: Api) -> Blueprint:
     routes = Blueprint("v1", __name__)
 
     @routes.post("/v1/predict")
-    @api.spec.validate(  # the document's models; the view checks its body and its answer with them
-        json=api.models.PredictRequest,
-        resp=answers(schemas.Predictions, 400, 413, 415, 422, 503),
-        skip_validation=True,
-    )
-    def predict_v1():
+    @api.route(schemas.Predictions, 400, 413, 415, 422, 503, body=api.models.PredictRequest)
+    def predict_v1(body):
         """Classify messages, with spam probabilities"""
-        texts = validated(api.models.PredictRequest.model_validate, json_body(request)).texts
-        labels, probabilities = service().predict(texts)
-        answer = schemas.predictions(service().spam_model.version, labels, probabilities)
-        return Response(answer.model_dump_json() + "\n", mimetype="application/json")
+        labels, probabilities = service().predict(body.texts)
+        return schemas.predictions(service().spam_model.version, labels, probabilities)
 
     @routes.get("/v1/model")
-    @api.returns(schemas.ModelCard, 503)
+    @api.route(schemas.ModelCard, 503)
     def model_card():
         """The model card: kind, metrics, versions, data sha256"""
-        return jsonify(service().require_model().card)
+        return schemas.ModelCard.model_validate(service().require_model().card)
 
     return routes
 
@@ -126,25 +115,25 @@ def operations_blueprint(api: Api) -> Blueprint:
     routes = Blueprint("operations", __name__)
 
     @routes.get("/healthz")
-    @api.returns(schemas.Alive)
+    @api.route(schemas.Alive)
     def healthz():
         """Liveness: the process answers"""
-        return jsonify(status="ok")
+        return schemas.Alive(status="ok")
 
     @routes.get("/readyz")
-    @api.returns(schemas.Ready, 503)
+    @api.route(schemas.Ready, 503)
     def readyz():
         """Readiness: model loaded, verified and answering"""
         model = service().spam_model
         if model is None:
-            return jsonify(error=service().problem), 503
-        return jsonify(status="ready", model_version=model.version, host=HOST_NAME)
+            return Error(error=service().problem), 503
+        return schemas.Ready(status="ready", model_version=model.version, host=HOST_NAME)
 
     @routes.get("/openapi.json")
-    @api.returns(schemas.OpenAPIDocument)
+    @api.route(schemas.OpenAPIDocument)
     def openapi_document():
         """This document: the API's routes, what each takes and what it answers"""
-        return jsonify(api.document())
+        return schemas.OpenAPIDocument.model_validate(api.document())
 
     @routes.get("/metrics")
     def prometheus_metrics():
@@ -161,24 +150,24 @@ def inference_protocol_blueprint(api: Api) -> Blueprint:
     routes = Blueprint("inference_protocol", __name__)
 
     @routes.get("/v2")
-    @api.returns(schemas.ServerMetadata)
+    @api.route(schemas.ServerMetadata)
     def v2_server():
         """Open Inference Protocol: server metadata"""
-        return jsonify(oip.server_metadata())
+        return oip.server_metadata()
 
     @routes.get("/v2/health/live")
-    @api.returns(schemas.Live)
+    @api.route(schemas.Live)
     def v2_live():
         """Open Inference Protocol: the server is live"""
-        return jsonify(live=True)
+        return schemas.Live(live=True)
 
     @routes.get("/v2/health/ready")
-    @api.returns(schemas.ServerReady, 503)
+    @api.route(schemas.ServerReady, 503)
     def v2_ready():
         """Open Inference Protocol: the server is ready"""
         if service().spam_model is None:
-            return jsonify(error=service().problem), 503
-        return jsonify(ready=True)
+            return Error(error=service().problem), 503
+        return schemas.ServerReady(ready=True)
 
     def v2_model_for(name, version):
         """The served model, if the request names it (else 404) and it is loaded (else 503)."""
@@ -187,33 +176,29 @@ def inference_protocol_blueprint(api: Api) -> Blueprint:
 
     @routes.get("/v2/models/<name>")
     @routes.get("/v2/models/<name>/versions/<version>")
-    @api.returns(schemas.ModelMetadata, 404, 503)
+    @api.route(schemas.ModelMetadata, 404, 503)
     def v2_model(name, version=None):
         """Model metadata: its versions, inputs and outputs"""
-        return jsonify(oip.model_metadata(v2_model_for(name, version).version))
+        return oip.model_metadata(v2_model_for(name, version).version)
 
     @routes.get("/v2/models/<name>/ready")
     @routes.get("/v2/models/<name>/versions/<version>/ready")
-    @api.returns(schemas.ModelReady, 404, 503)
+    @api.route(schemas.ModelReady, 404, 503)
     def v2_model_ready(name, version=None):
         """Model readiness: 404 for another model, 503 until it is loaded"""
         v2_model_for(name, version)  # raises the 404 or the 503
-        return jsonify(name=name, ready=True)
+        return schemas.ModelReady(name=name, ready=True)
 
     @routes.post("/v2/models/<name>/infer")
     @routes.post("/v2/models/<name>/versions/<version>/infer")
-    @api.spec.validate(  # tritonclient sends no Content-Type: the view reads the body, with the same model
-        json=api.models.InferRequest,
-        resp=answers(schemas.InferResponse, 400, 404, 413, 422, 503),
-        path_parameter_descriptions=PATH_PARAMETERS,
-        skip_validation=True,
+    @api.route(  # tritonclient sends no Content-Type: JSON whatever it says
+        schemas.InferResponse, 400, 404, 413, 422, 503, body=api.models.InferRequest, read=oip.read_infer_request
     )
-    def v2_infer(name, version=None):
+    def v2_infer(body, name, version=None):
         """Inference: text (BYTES, shape [N]) in; label (INT64) and spam_probability (FP64) out"""
         model = v2_model_for(name, version)
-        inference = oip.parse_infer_request(request.get_data(cache=True), request.headers, api.models.InferRequest)
-        labels, probabilities = service().predict(inference.texts)
-        return jsonify(oip.infer_response(model.version, inference, labels, probabilities))
+        labels, probabilities = service().predict(body.texts)
+        return oip.infer_response(model.version, body, labels, probabilities)
 
     return routes
 
@@ -226,7 +211,7 @@ def errors_blueprint() -> Blueprint:
 
     @handlers.app_errorhandler(InputError)
     def input_error(error):
-        return jsonify(error=error.message), error.status
+        return json_answer(Error(error=error.message), error.status)
 
     @handlers.app_errorhandler(HTTPException)
     def http_error(error):
@@ -237,12 +222,14 @@ def errors_blueprint() -> Blueprint:
             413: f"the request body is larger than {current_app.config['MAX_CONTENT_LENGTH']:,} bytes",
         }
         headers = {"Allow": ", ".join(error.valid_methods)} if allowed else {}
-        return jsonify(error=messages.get(error.code, error.description)), error.code, headers
+        return json_answer(Error(error=messages.get(error.code, error.description)), error.code, headers)
 
     @handlers.app_errorhandler(Exception)
     def unexpected_error(error):
         current_app.logger.exception("request %s failed", g.get("request_id"))
-        return jsonify(error=f"internal error; quote request id {g.get('request_id')} when reporting it"), 500
+        return json_answer(
+            Error(error=f"internal error; quote request id {g.get('request_id')} when reporting it"), 500
+        )
 
     return handlers
 

@@ -10,6 +10,7 @@ then, with wrk (Debian package `wrk`) or else a bounded Python client, 16 connec
                       again and again flatters it)
   GET /predict?text=  the same, one message sent again and again (labelled "repeated": what earlier
                       versions of this benchmark reported, beside the figure above, never alone)
+  POST /v1/predict    the JSON API, one distinct message per request: the same 2,000 messages
 in alternating rounds (the routes in turn, in reverse order every other round; 14 rounds of 1 s
 each per route by default), so that a shared machine's drift in speed falls on all alike. It prints
 requests/s (the mean over rounds), p50 (the median of rounds) and p99 (the worst round), and each
@@ -60,24 +61,40 @@ def distinct_messages(seed: int = 42) -> list[str]:
     return texts.sample(frac=1, random_state=seed).tolist()
 
 
+JSON = {"Content-Type": "application/json"}
+
+
+def get(path: str) -> tuple[str, str, str]:
+    return ("GET", path, "")
+
+
+def post_json(path: str, body: dict) -> tuple[str, str, str]:
+    return ("POST", path, json.dumps(body))  # ASCII: json escapes the rest as \\uXXXX
+
+
 @functools.cache  # written once per list, not once per round
-def wrk_script(paths: tuple[str, ...]) -> Path:
-    """A wrk Lua script that sends each request to the next of ``paths``, round and round. The
+def wrk_script(requests: tuple[tuple[str, str, str], ...]) -> Path:
+    """A wrk Lua script that sends the next of ``requests`` (method, path, body), round and round. The
     requests are formatted once, in each thread's init: wrk runs on the same two cores as the server,
     and formatting each request anew made the client's work per distinct request 3 % dearer than per
     fixed one (GET /, which wrk sends ready-made), a cost the ratio would count against the route."""
-    quoted = ",\n".join(json.dumps(path) for path in paths)  # URL-encoded: plain ASCII, JSON quotes are Lua's
+    # plain ASCII (paths URL-encoded, bodies JSON-escaped): JSON's string quotes are Lua's
+    quoted = ",\n".join(
+        f"{{{json.dumps(method)}, {json.dumps(path)}, {json.dumps(body)}}}" for method, path, body in requests
+    )
     script = Path(tempfile.mkdtemp()) / "rotate.lua"
     script.write_text(
-        f"local paths = {{\n{quoted}\n}}\nlocal requests = {{}}\nlocal i = 0\n"
-        "init = function(args)\n  for k, path in ipairs(paths) do requests[k] = wrk.format('GET', path) end\nend\n"
+        f"local sends = {{\n{quoted}\n}}\nlocal requests = {{}}\nlocal i = 0\n"
+        "init = function(args)\n  for k, r in ipairs(sends) do\n"
+        "    local headers = nil\n    if r[3] ~= '' then headers = {['Content-Type'] = 'application/json'} end\n"
+        "    requests[k] = wrk.format(r[1], r[2], headers, r[3] ~= '' and r[3] or nil)\n  end\nend\n"
         "request = function()\n  i = i % #requests + 1\n  return requests[i]\nend\n"
     )
     return script
 
 
-def wrk(url: str, connections: int, seconds: int, paths: tuple[str, ...] = ()) -> dict:
-    script = ["-s", str(wrk_script(paths))] if paths else []
+def wrk(url: str, connections: int, seconds: int, requests: tuple[tuple[str, str, str], ...] = ()) -> dict:
+    script = ["-s", str(wrk_script(requests))] if requests else []
     output = subprocess.run(
         ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency", *script, url],
         capture_output=True,
@@ -99,10 +116,10 @@ def wrk(url: str, connections: int, seconds: int, paths: tuple[str, ...] = ()) -
     }
 
 
-def python_client(url: str, connections: int, seconds: int, paths: tuple[str, ...] = ()) -> dict:
+def python_client(url: str, connections: int, seconds: int, requests: tuple[tuple[str, str, str], ...] = ()) -> dict:
     """A bounded fallback: `connections` threads, each sending requests until the time is up."""
     parts = urllib.parse.urlsplit(url)
-    targets = paths or [parts.path + (f"?{parts.query}" if parts.query else "")]
+    targets = requests or [get(parts.path + (f"?{parts.query}" if parts.query else ""))]
     deadline = time.monotonic() + seconds
 
     base = f"{parts.scheme}://{parts.netloc}"
@@ -111,7 +128,8 @@ def python_client(url: str, connections: int, seconds: int, paths: tuple[str, ..
         latencies, errors = [], 0
         while time.monotonic() < deadline:
             started = time.perf_counter()
-            status, _, _ = call(base + targets[(offset + len(latencies)) % len(targets)], timeout=10)
+            _, path, body = targets[(offset + len(latencies)) % len(targets)]
+            status, _, _ = call(base + path, body.encode() or None, JSON if body else None, timeout=10)
             latencies.append((time.perf_counter() - started) * 1000)
             errors += status != 200
         return latencies, errors
@@ -196,7 +214,7 @@ def verdict(ok: bool) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--rounds", type=int, default=14, help="alternating rounds of the three routes")
+    parser.add_argument("--rounds", type=int, default=14, help="alternating rounds of the four routes")
     parser.add_argument("--seconds", type=int, default=1, help="per round and route")
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
     args = parser.parse_args()
@@ -213,7 +231,8 @@ def main() -> int:
     messages = distinct_messages()
     # GET takes up to GET_MESSAGE_CHARS per message: every message of the collection
     short = [text for text in messages if len(text) <= GET_MESSAGE_CHARS]
-    rotating = tuple(f"/predict?{urllib.parse.urlencode({'text': text})}" for text in short[:ROTATING])
+    rotating = tuple(get(f"/predict?{urllib.parse.urlencode({'text': text})}") for text in short[:ROTATING])
+    rotating_v1 = tuple(post_json("/v1/predict", {"texts": [text]}) for text in short[:ROTATING])
     batches = [messages[i * 400 : i * 400 + 1000] for i in range(10)]  # 1,000 distinct messages each
     wait_for_time_wait_to_drain()
     server = Gunicorn(model_dir, Path(tempfile.mkdtemp()) / "bench-server.log")
@@ -223,17 +242,18 @@ def main() -> int:
             f"{server.url}, client {client}, {args.connections} connections, "
             f"{args.rounds} alternating rounds of {args.seconds} s per route"
         )
-        routes = {  # name -> (url, paths to rotate through)
+        routes = {  # name -> (url, requests to rotate through)
             "GET /": (server.url + "/", ()),
             f"GET /predict, {ROTATING:,} distinct": (server.url + "/", rotating),
             "GET /predict, repeated": (f"{server.url}/predict?" + urllib.parse.urlencode({"text": SPAM}), ()),
+            f"POST /v1/predict, {ROTATING:,} distinct": (server.url + "/", rotating_v1),
         }
         load(server.url + "/", args.connections, 1)  # warm-up
         runs = {name: [] for name in routes}
         for index in range(args.rounds):  # the routes' order reversed every other round
             for name in list(routes)[:: 1 if index % 2 == 0 else -1]:
-                url, paths = routes[name]
-                runs[name].append(load(url, args.connections, args.seconds, paths))
+                url, requests = routes[name]
+                runs[name].append(load(url, args.connections, args.seconds, requests))
         batch = time_batch(server.url, batches)
         repeated_batch = time_batch(server.url, [[SPAM, HAM] * 500] * 10)
         memory, workers = server.pss_mb(), len(server.workers())
@@ -245,7 +265,7 @@ def main() -> int:
     hello = summaries["GET /"]
     for name, result in summaries.items():
         print(
-            f"{name:30s} {result['rps']:8.0f} req/s   p50 {result['p50_ms']:6.2f} ms   "
+            f"{name:34s} {result['rps']:8.0f} req/s   p50 {result['p50_ms']:6.2f} ms   "
             f"p99 {result['p99_ms']:6.2f} ms   errors {result['errors']}"
         )
     for name in list(routes)[1:]:

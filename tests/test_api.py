@@ -257,7 +257,7 @@ def test_an_answer_that_does_not_fit_its_model_is_a_json_500(small_model_dir, ca
     response = app.test_client().get("/v1/model", headers={"X-Request-ID": "r-card"})
     assert response.status_code == 500
     assert response.json == {"error": "internal error; quote request id r-card when reporting it"}
-    assert "the answer to GET /v1/model does not fit its model" in caplog.text
+    assert "validation error for ModelCard" in caplog.text
 
 
 def test_a_prediction_that_does_not_fit_its_model_is_a_json_500(small_model_dir, caplog):

@@ -8,10 +8,12 @@ import re
 import jsonschema
 import openapi_spec_validator
 import pytest
+from flask import Blueprint
 
 from app.app import create_app
 from service import HAM, SPAM
 from spamcheck.serving import schemas
+from spamcheck.serving.openapi import Api
 from spamcheck.serving.settings import Settings
 
 
@@ -73,3 +75,47 @@ def test_the_json_bodies_are_described_by_their_models(document, model, mode):
     for name, nested in generated.pop("$defs", {}).items():
         assert document["components"]["schemas"][name] == nested
     assert document["components"]["schemas"][model.__name__] == generated
+
+
+def test_a_view_answers_only_what_it_declares(small_model_dir, caplog):
+    """The declaration is kept: another model, or a status it does not list, is a logged JSON 500."""
+    app = create_app(Settings(model_dir=small_model_dir))
+    api, extra = Api(Settings(model_dir=small_model_dir)), Blueprint("extra", __name__)
+
+    @extra.get("/wrong-model")
+    @api.route(schemas.Alive)
+    def wrong_model():
+        """Declares Alive, answers Live"""
+        return schemas.Live(live=True)
+
+    @extra.get("/undeclared-status")
+    @api.route(schemas.Alive, 503)
+    def undeclared_status():
+        """Declares 503, answers 404"""
+        return schemas.Error(error="gone"), 404
+
+    app.register_blueprint(extra)
+    client = app.test_client()
+    for path, complaint in (
+        ("/wrong-model", "wrong_model answered Live with status 200"),
+        ("/undeclared-status", "answered Error with status 404"),
+    ):
+        response = client.get(path)
+        assert response.status_code == 500 and response.json["error"].startswith("internal error")
+        assert complaint in caplog.text
+
+
+def test_the_one_pass_read_refuses_what_the_two_pass_read_refuses(app):
+    """The body is read by pydantic's own JSON parser; a body it refuses is read again with json, so
+    each error says what was wrong as it always did (tests/bad_inputs.py has them all)."""
+    client = app.test_client()
+    fast = client.post("/v1/predict", json={"texts": [HAM, SPAM]})
+    assert fast.status_code == 200 and [p["label"] for p in fast.json["predictions"]] == ["ham", "spam"]
+    nested = client.post("/v1/predict", data='{"texts": [["hi"]]}', content_type="application/json")
+    assert nested.status_code == 400 and nested.json == {
+        "error": 'texts[0] must be a string, got an array: send e.g. {"texts": ["first message", "second message"]}'
+    }
+    malformed = client.post("/v1/predict", data='{"texts": [}', content_type="application/json")
+    assert malformed.status_code == 400 and malformed.json["error"].startswith(
+        "malformed JSON: Expecting value at line 1 column 12"
+    )

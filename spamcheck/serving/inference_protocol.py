@@ -9,11 +9,9 @@ extension is refused with a clear error. Every error is ``{"error": "..."}`` (th
 
 from __future__ import annotations
 
-import json
-
 from spamcheck import __version__
-from spamcheck.serving.schemas import INFER_EXAMPLE, InferResponse
-from spamcheck.serving.validation import InputError, parse_json, validated
+from spamcheck.serving.schemas import InferRequest, InferResponse, ModelMetadata, ServerMetadata
+from spamcheck.serving.validation import InputError, model_from_json
 
 MODEL_NAME = "spamcheck"
 INPUT = {"name": "text", "datatype": "BYTES", "shape": [-1]}
@@ -21,25 +19,20 @@ OUTPUTS = {
     "label": {"name": "label", "datatype": "INT64", "shape": [-1]},
     "spam_probability": {"name": "spam_probability", "datatype": "FP64", "shape": [-1]},
 }
-EXAMPLE = json.dumps(INFER_EXAMPLE)
 BINARY_HEADER = "Inference-Header-Content-Length"
 # The protocol's "<runtime>_<format>" (as "onnxruntime_onnx"): model.npz's arrays, evaluated by this
 # package's own runtime (spamcheck.serving.npz_model), with no scikit-learn at serving time.
 PLATFORM = "spamcheck_npz"
 
 
-def server_metadata() -> dict:
-    return {"name": "spamcheck", "version": __version__, "extensions": []}
+def server_metadata() -> ServerMetadata:
+    return ServerMetadata(name="spamcheck", version=__version__, extensions=[])
 
 
-def model_metadata(version: str) -> dict:
-    return {
-        "name": MODEL_NAME,
-        "versions": [version],
-        "platform": PLATFORM,
-        "inputs": [INPUT],
-        "outputs": list(OUTPUTS.values()),
-    }
+def model_metadata(version: str) -> ModelMetadata:
+    return ModelMetadata(
+        name=MODEL_NAME, versions=[version], platform=PLATFORM, inputs=[INPUT], outputs=list(OUTPUTS.values())
+    )
 
 
 def check_model(name: str, version: str | None, served_version: str | None) -> None:
@@ -50,30 +43,27 @@ def check_model(name: str, version: str | None, served_version: str | None) -> N
         raise InputError(404, f"model {MODEL_NAME!r} has no version {version!r}; it serves {served_version!r}")
 
 
-def parse_infer_request(body: bytes, headers, model):
-    """The inference request in ``body``, checked by ``model`` (the app's InferRequest), or an InputError.
-
-    The body is read as JSON whatever the Content-Type says: tritonclient sends none.
-    """
-    if headers.get(BINARY_HEADER) is not None:
+def read_infer_request(request, model):
+    """The inference request of a Flask request, read and checked by ``model`` (the app's
+    InferRequest), or an InputError. The body is read as JSON whatever the Content-Type says:
+    tritonclient sends none."""
+    if request.headers.get(BINARY_HEADER) is not None:
         raise InputError(
             400,
             f"binary tensor data ({BINARY_HEADER}) is not supported: send the whole request "
             "as JSON (tritonclient: set_data_from_numpy(..., binary_data=False))",
         )
-    return validated(model.model_validate, parse_json(body, EXAMPLE), EXAMPLE)
+    return model_from_json(request.get_data(cache=True), model)
 
 
-def infer_response(version: str, request, labels, probabilities) -> dict:
+def infer_response(version: str, request: InferRequest, labels, probabilities) -> InferResponse:
     """The answer: the requested outputs (all, if the request names none), and the request's id."""
     values = {"label": [int(label) for label in labels], "spam_probability": [float(p) for p in probabilities]}
     outputs = [output.name for output in request.outputs] if request.outputs is not None else list(OUTPUTS)
-    response = {
-        "model_name": MODEL_NAME,
-        "model_version": version,
-        "outputs": [{**OUTPUTS[name], "shape": [len(values[name])], "data": values[name]} for name in outputs],
-    }
-    if request.id is not None:
-        response["id"] = request.id
-    InferResponse.model_validate(response)  # the answer checked here, as /v1/predict checks its own
-    return response
+    given = {"id": request.id} if request.id is not None else {}  # an id only if the request had one
+    return InferResponse(
+        model_name=MODEL_NAME,
+        model_version=version,
+        outputs=[{**OUTPUTS[name], "shape": [len(values[name])], "data": values[name]} for name in outputs],
+        **given,
+    )

@@ -4,6 +4,7 @@
 Requests are strict: a JSON value must already have the right type (no "1" for 1, no 1 for "1").
 Each request model carries one example; error messages quote it. The request models state the
 limits, which each app has its own of: :func:`request_models` builds them for given limits.
+Every answer is one of these models, dumped once (spamcheck.serving.openapi.json_answer).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from functools import cache
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, TypeAdapter, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, TypeAdapter, create_model, model_validator
 
 from spamcheck.serving.labels import LABELS, LabelName
 
@@ -102,7 +103,7 @@ class TensorMetadata(BaseModel):
 class OutputTensor(TensorMetadata):
     name: OutputName
     datatype: Literal["INT64", "FP64"]
-    data: list[float]
+    data: list[int] | list[float]  # labels stay integers in the JSON, probabilities are numbers
 
 
 class InferResponse(BaseModel):
@@ -141,14 +142,64 @@ class ModelReady(BaseModel):
     ready: bool
 
 
+# The request bodies. These classes state the types; request_models() gives each app subclasses of
+# them with its own limits on the number and the length of messages (the settings).
+class PredictRequest(BaseModel):
+    """Messages to classify."""
+
+    model_config = strict(PREDICT_EXAMPLE)
+    texts: list[StrictStr] = Field(min_length=1)
+
+
+class ArticleText(BaseModel):
+    """One message, as the article's /predict also takes it in JSON."""
+
+    model_config = strict(ARTICLE_EXAMPLE)
+    text: StrictStr
+
+
+class InputTensor(BaseModel):
+    model_config = ConfigDict(strict=True)
+    name: Literal["text"]
+    datatype: Literal["BYTES"]
+    shape: list[StrictInt] = Field(min_length=1, max_length=1, description="[N]: the number of messages in data")
+    data: list[StrictStr] = Field(min_length=1)
+    parameters: dict | None = None
+
+    @model_validator(mode="after")
+    def shape_fits_data(self):
+        if self.shape != [len(self.data)]:
+            raise ValueError(f"shape must be [{len(self.data)}] for {len(self.data)} messages, got {self.shape}")
+        return self
+
+
+class InferRequest(BaseModel):
+    """Inference: text (BYTES, shape [N]) in."""
+
+    model_config = strict(INFER_EXAMPLE)
+    id: str | None = None
+    parameters: dict | None = None
+    inputs: list[InputTensor] = Field(min_length=1, max_length=1)
+    outputs: list[RequestedOutput] | None = None
+
+    @property
+    def texts(self) -> list[str]:
+        return self.inputs[0].data
+
+
 @dataclass(frozen=True)
 class RequestModels:
     """The request models for one set of limits, and the check of a plain list of messages."""
 
-    PredictRequest: type[BaseModel]
-    ArticleText: type[BaseModel]
-    InferRequest: type[BaseModel]
+    PredictRequest: type[PredictRequest]
+    ArticleText: type[ArticleText]
+    InferRequest: type[InferRequest]
     messages: TypeAdapter  # a list of messages, as the article's form fields carry them
+
+
+def with_fields(base: type[BaseModel], **fields) -> type[BaseModel]:
+    """A subclass of ``base`` of the same name and description, with ``fields`` redeclared."""
+    return create_model(base.__name__, __base__=base, __doc__=base.__doc__, __module__=__name__, **fields)
 
 
 @cache  # the same limits, the same classes: one app's document names each model once
@@ -156,44 +207,12 @@ def request_models(max_messages: int, max_message_chars: int) -> RequestModels:
     """The request models with these limits on the number and the length of messages."""
     Message = Annotated[StrictStr, Field(max_length=max_message_chars)]
     Messages = Annotated[list[Message], Field(min_length=1, max_length=max_messages)]
-
-    class PredictRequest(BaseModel):
-        """Messages to classify."""
-
-        model_config = strict(PREDICT_EXAMPLE)
-        texts: Messages
-
-    class ArticleText(BaseModel):
-        """One message, as the article's /predict also takes it in JSON."""
-
-        model_config = strict(ARTICLE_EXAMPLE)
-        text: Message
-
-    class InputTensor(BaseModel):
-        model_config = ConfigDict(strict=True)
-        name: Literal["text"]
-        datatype: Literal["BYTES"]
-        shape: list[StrictInt] = Field(min_length=1, max_length=1, description="[N]: the number of messages in data")
-        data: Messages
-        parameters: dict | None = None
-
-        @model_validator(mode="after")
-        def shape_fits_data(self):
-            if self.shape != [len(self.data)]:
-                raise ValueError(f"shape must be [{len(self.data)}] for {len(self.data)} messages, got {self.shape}")
-            return self
-
-    class InferRequest(BaseModel):
-        """Inference: text (BYTES, shape [N]) in."""
-
-        model_config = strict(INFER_EXAMPLE)
-        id: str | None = None
-        parameters: dict | None = None
-        inputs: list[InputTensor] = Field(min_length=1, max_length=1)
-        outputs: list[RequestedOutput] | None = None
-
-        @property
-        def texts(self) -> list[str]:
-            return self.inputs[0].data
-
-    return RequestModels(PredictRequest, ArticleText, InferRequest, TypeAdapter(Messages))
+    input_tensor = with_fields(InputTensor, data=(Messages, ...))
+    return RequestModels(
+        PredictRequest=with_fields(PredictRequest, texts=(Messages, ...)),
+        ArticleText=with_fields(ArticleText, text=(Message, ...)),
+        InferRequest=with_fields(
+            InferRequest, inputs=(Annotated[list[input_tensor], Field(min_length=1, max_length=1)], ...)
+        ),
+        messages=TypeAdapter(Messages),
+    )
