@@ -9,18 +9,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
-TRAIN_NOTEBOOKS := notebooks/01_explore_data.ipynb notebooks/02_train_evaluate.ipynb
+TRAIN_NOTEBOOKS := notebooks/01_explore_data.ipynb notebooks/02_train_evaluate.ipynb notebooks/07_production_models.ipynb
 HOST ?= 127.0.0.1
 PORT ?= 5000
 # Sets of strings print in a different order in every new process; notebooks and tests must not.
 # Only there: the service (run, serve, bench, drill) keeps Python's random hash key per process.
-train outputs test test-fast lab k8s-test sanitize: export PYTHONHASHSEED := 0
+train outputs test test-fast lab lab-production k8s-test sanitize: export PYTHONHASHSEED := 0
 # The venv's tools (jupyter, gunicorn, hadolint, python) first, for every command and test.
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .DEFAULT_GOAL := help
 
-.PHONY: help venv lock data train run serve export-app outputs bench drill sanitize image container-run container-stop k8s-check k8s-up k8s-test k8s-down lint-workflow lint docs lab test test-fast clean distclean
+.PHONY: help venv lock data train run serve export-app outputs bench drill sanitize image container-run container-stop k8s-check k8s-up k8s-test k8s-down lint-workflow lint docs lab lab-production test test-fast clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -45,10 +45,14 @@ endef
 $(STAMP): requirements.txt pyproject.toml setup.py spamcheck/serving/_score.c
 	$(call install,requirements.txt)
 
-# What the notebooks need (`make lab`): no test, fuzz, lint or site tool. A full install has it all.
+# What the article's track needs (`make lab`): no test, fuzz, lint or site tool, no production extra.
+# The production track's extras (`make lab-production`) go into the same .venv. A full install has it all.
 LAB_STAMP := $(VENV)/.lab-installed
 $(LAB_STAMP): requirements-lab.txt pyproject.toml setup.py spamcheck/serving/_score.c
 	$(if $(wildcard $(STAMP)),touch $@,$(call install,requirements-lab.txt))
+PRODUCTION_STAMP := $(VENV)/.lab-production-installed
+$(PRODUCTION_STAMP): requirements-production.txt pyproject.toml setup.py spamcheck/serving/_score.c
+	$(if $(wildcard $(STAMP)),touch $@,$(call install,requirements-production.txt))
 
 venv: $(STAMP) ## create .venv and install the pinned requirements
 
@@ -57,24 +61,26 @@ venv: $(STAMP) ## create .venv and install the pinned requirements
 # the versions already pinned unless pyproject.toml rules them out; tests/test_environment.py fails
 # when the files are stale. --python-version: the oldest Python supported, whichever runs uv.
 LOCK_ALL := uv pip compile pyproject.toml --universal --python-version 3.11 --all-extras -o requirements.txt
-LOCK_APP := uv pip compile pyproject.toml --universal --python-version 3.11 --constraint requirements.txt -o app/requirements.txt
+LOCK_APP := uv pip compile pyproject.toml --universal --python-version 3.11 --extra service --constraint requirements.txt -o app/requirements.txt
 LOCK_LAB := uv pip compile pyproject.toml --universal --python-version 3.11 --extra training --extra notebooks --constraint requirements.txt -o requirements-lab.txt
-lock: $(STAMP) ## recompile requirements.txt, app/requirements.txt and requirements-lab.txt from pyproject.toml with uv
+LOCK_PRODUCTION := uv pip compile pyproject.toml --universal --python-version 3.11 --extra service --extra training --extra notebooks --extra production --constraint requirements.txt -o requirements-production.txt
+lock: $(STAMP) ## recompile requirements.txt, app/requirements.txt, requirements-lab.txt and requirements-production.txt with uv
 	$(BIN)/$(LOCK_ALL)
 	$(BIN)/$(LOCK_APP)
 	$(BIN)/$(LOCK_LAB)
+	$(BIN)/$(LOCK_PRODUCTION)
 
 data: $(STAMP) ## download and verify the SMS Spam Collection into data/
 	$(BIN)/python -m spamcheck.training.data
 
-train: data ## run notebooks 01-02 with papermill: explore, evaluate, export models/
+train: data ## run notebooks 01, 02 and 07 with papermill: explore, the article's pickles, evaluate and export models/
 	$(BIN)/python scripts/run_notebooks.py --report $(TRAIN_NOTEBOOKS)
 	@echo "Trained model and card in models/; executed notebooks in build/executed/."
 
 run: $(STAMP) models/model_card.json ## the main job: train if models/ is empty, then serve on http://127.0.0.1:5000
 	@$(MAKE) --no-print-directory serve
 
-# Notebook 02 saves both: the article's pickles beside its app, the production model in models/.
+# Notebook 02 saves the article's pickles beside its app, notebook 07 the production model in models/.
 ARTICLE_MODEL := app/article/model.pkl
 models/model_card.json $(ARTICLE_MODEL):
 	@$(MAKE) --no-print-directory train
@@ -86,11 +92,11 @@ serve: $(STAMP) models/model_card.json ## serve the trained model with gunicorn 
 	@echo "  curl -H 'Content-Type: application/json' -d '{\"texts\": [\"see you at 7\", \"FREE entry to win \u00a31000, txt WIN to 87121\"]}' http://$(HOST):$(PORT)/v1/predict"
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c app/gunicorn.conf.py 'app.app:create_app()'
 
-export-app: $(STAMP) ## regenerate app/app.py (cells tagged "app") and app/article/app.py ("article-app") from notebook 03
-	$(BIN)/jupyter nbconvert notebooks/03_flask_app.ipynb --to python --no-prompt \
+export-app: $(STAMP) ## regenerate app/app.py (notebook 08's cells tagged "app") and app/article/app.py (notebook 03's "article-app")
+	$(BIN)/jupyter nbconvert notebooks/08_production_service.ipynb --to python --no-prompt \
 		--template-file app/export_template.py.j2 --output-dir app --output app
-	$(BIN)/jupyter nbconvert notebooks/03_flask_app.ipynb --to python --no-prompt \
-		--template-file app/export_article_template.py.j2 --output-dir app/article --output app
+	cd notebooks && $(abspath $(BIN))/jupyter nbconvert 03_flask_app.ipynb --to python --no-prompt \
+		--template-file ../app/export_article_template.py.j2 --output-dir ../app/article --output app
 
 # Stored outputs, as a reader sees them on GitHub and on the site: Run All in a fresh kernel, then
 # streams merged with carriage returns applied. TQDM_DISABLE=1: progress bars are for a reader
@@ -172,8 +178,12 @@ lint: $(STAMP) $(ACTIONLINT) ## every linter: ruff (Python and notebooks), impor
 docs: $(STAMP) ## build the tutorial as a static site into build/site/ (README, docs/, notebooks with their stored outputs)
 	$(BIN)/python scripts/build_site.py
 
-lab: $(LAB_STAMP) ## install what the notebooks need (no test, lint or site tools) and open them in JupyterLab
-	$(BIN)/jupyter lab notebooks/
+# As root (a container, a cloud VM) JupyterLab refuses to start: `make lab JUPYTER_ARGS=--allow-root`.
+lab: $(LAB_STAMP) ## install what the article's notebooks (01-06) need and open them in JupyterLab
+	$(BIN)/jupyter lab notebooks/ $(JUPYTER_ARGS)
+
+lab-production: $(PRODUCTION_STAMP) ## add what the production track (07-10) needs, and open the notebooks in JupyterLab
+	$(BIN)/jupyter lab notebooks/ $(JUPYTER_ARGS)
 
 # Two processes (pytest-xdist); each file, so each notebook, stays in one (see conftest.py).
 # TEST_PROCESSES=0 runs everything in this one.

@@ -1,6 +1,6 @@
 """Repository-wide pytest hooks: skip or fail notebook cells whose tool is missing, give nbval the
 parameters that keep it out of models/, app/article/ and port 5000, serve the article's app and the
-model for notebook 06 under nbval, and print at the end of the run what tests recorded with record_property.
+model for notebooks 06 and 10 under nbval, and print at the end of the run what tests recorded with record_property.
 
 `make test` runs on 2 processes (pytest-xdist, --dist loadfile: each file, so each notebook, stays
 in one process, in order). Nothing two files do at once may collide: every server and container
@@ -20,29 +20,23 @@ from spamcheck.serving import artifacts
 from spamcheck.tooling.engines import unmet_requirement
 from spamcheck.tooling.localserver import FlaskRun, Gunicorn, free_port
 
-# Notebook 06 tests the article's app where it runs (its base_url), and the production service
-# beyond the article (its production_url). Under nbval, both are started for it on free ports: the
-# article's app with `python3 -m flask run` in app/article/, the service with gunicorn on models/
-# (or MODEL_DIR).
+# Notebook 06 tests the article's app where it runs (its base_url), notebook 10 the production service
+# (its production_url). Under nbval, both are started on free ports: the article's app with
+# `python3 -m flask run` in app/article/, the service with gunicorn on models/ (or MODEL_DIR).
 SERVICE_NOTEBOOK = "06_test_deployment.ipynb"
 SERVERS = pytest.StashKey[dict]()
 # Parameters nbval runs notebooks with, as papermill's -p would (the stored outputs stay valid).
 NBVAL_PARAMETERS = {
-    "02_train_evaluate.ipynb": lambda config: {
-        "article_dir": "../build/nbval-article",
-        "output_dir": "../build/nbval-models",
-    },
-    "04_docker.ipynb": lambda config: {
+    "02_train_evaluate.ipynb": lambda config: {"article_dir": "../build/nbval-article"},
+    "07_production_models.ipynb": lambda config: {"output_dir": "../build/nbval-models"},
+    "09_production_image.ipynb": lambda config: {
         "production_port": free_port(),
         "production_container": f"spamcheck-nbval-{os.getpid()}",
     },
     # the article's Pod publishes port 5000: under nbval, tests/test_kubernetes.py and the Run-All test run it
     "05_kubernetes_minikube.ipynb": lambda config: {"podman_pod": False},
-    SERVICE_NOTEBOOK: lambda config: {
-        "base_url": servers(config)["article"].url,
-        "production_url": servers(config)["production"].url,
-        "remove_pod": False,
-    },
+    SERVICE_NOTEBOOK: lambda config: {"base_url": servers(config)["article"].url, "remove_pod": False},
+    "10_production_deployment.ipynb": lambda config: {"production_url": servers(config)["production"].url},
 }
 # Notebook 04 runs the article's commands word for word, `docker run -it -d -p 5000:5000 ...` among
 # them. Port 5000 belongs to the reader's paths and the article's Pod, so under nbval its cells get

@@ -1,8 +1,8 @@
-# Generated from notebooks/03_flask_app.ipynb by `make export-app`: do not edit.
+# Generated from notebooks/08_production_service.ipynb by `make export-app`: do not edit.
 # Edit the notebook's cells tagged "app", then run `make export-app`.
 """spamcheck: the article's Flask API and a JSON API for the SMS spam model."""
 
-# %% notebooks/03_flask_app.ipynb, cell 12
+# %% notebooks/08_production_service.ipynb, cell 4
 
 import logging
 import logging.config
@@ -29,7 +29,7 @@ HELLO = "Hello World! spamcheck is up: send messages to /predict?text=... (0 = h
 HOST_NAME = socket.gethostname()
 
 
-# %% notebooks/03_flask_app.ipynb, cell 14
+# %% notebooks/08_production_service.ipynb, cell 6
 
 def load_model(model_dir=None):
     """Load and verify the artifacts, then make one smoke prediction; return (model, problem)."""
@@ -67,7 +67,7 @@ def service() -> Service:
     return current_app.extensions["spamcheck"]
 
 
-# %% notebooks/03_flask_app.ipynb, cell 17
+# %% notebooks/08_production_service.ipynb, cell 9
 
 def article_blueprint(api: Api) -> Blueprint:
     """The article's routes: / says hello, /predict answers 0 (ham) or 1 (spam) per message."""
@@ -86,7 +86,7 @@ def article_blueprint(api: Api) -> Blueprint:
     return routes
 
 
-# %% notebooks/03_flask_app.ipynb, cell 21
+# %% notebooks/08_production_service.ipynb, cell 13
 
 def v1_blueprint(api: Api) -> Blueprint:
     """The JSON API: labels with spam probabilities, and the model card."""
@@ -108,7 +108,7 @@ def v1_blueprint(api: Api) -> Blueprint:
     return routes
 
 
-# %% notebooks/03_flask_app.ipynb, cell 24
+# %% notebooks/08_production_service.ipynb, cell 16
 
 def operations_blueprint(api: Api) -> Blueprint:
     """What Kubernetes, Prometheus and API clients ask: liveness, readiness, the document, metrics."""
@@ -143,7 +143,7 @@ def operations_blueprint(api: Api) -> Blueprint:
     return routes
 
 
-# %% notebooks/03_flask_app.ipynb, cell 27
+# %% notebooks/08_production_service.ipynb, cell 19
 
 def inference_protocol_blueprint(api: Api) -> Blueprint:
     """The Open Inference Protocol (V2): what KServe, MLServer and Triton clients call."""
@@ -203,7 +203,7 @@ def inference_protocol_blueprint(api: Api) -> Blueprint:
     return routes
 
 
-# %% notebooks/03_flask_app.ipynb, cell 30
+# %% notebooks/08_production_service.ipynb, cell 22
 
 def errors_blueprint() -> Blueprint:
     """Every error as JSON {"error": "..."}: ours (InputError), Flask's (404, 405, 413), and the unexpected."""
@@ -234,7 +234,7 @@ def errors_blueprint() -> Blueprint:
     return handlers
 
 
-# %% notebooks/03_flask_app.ipynb, cell 32
+# %% notebooks/08_production_service.ipynb, cell 24
 
 def logging_config(level: str) -> dict:
     """The service's log on stderr: one line per request (level WARNING turns those off), and its warnings and errors."""
@@ -294,7 +294,7 @@ def request_log_blueprint() -> Blueprint:
     return hooks
 
 
-# %% notebooks/03_flask_app.ipynb, cell 34
+# %% notebooks/08_production_service.ipynb, cell 26
 
 def create_app(settings: Settings | None = None) -> Flask:
     """The service, with ``settings`` (default: from the environment; see spamcheck.serving.settings)."""

@@ -5,8 +5,8 @@ A cell whose tool (docker, podman, minikube, kubectl) is missing skips itself an
 starting ``SKIPPED``; those lines are repeated here. With ``--report`` the outputs of cells tagged
 ``report`` are printed.
 
-    python scripts/run_notebooks.py notebooks/01_explore_data.ipynb notebooks/02_train_evaluate.ipynb
-    python scripts/run_notebooks.py notebooks/02_train_evaluate.ipynb -p folds 3 -p candidates svm
+    python scripts/run_notebooks.py notebooks/01_explore_data.ipynb notebooks/02_train_evaluate.ipynb notebooks/07_production_models.ipynb
+    python scripts/run_notebooks.py notebooks/07_production_models.ipynb -p folds 3 -p candidates svm
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import nbformat
 import pytest
 import yaml
 from packaging.requirements import Requirement
@@ -25,7 +26,15 @@ UV = Path(sys.executable).parent / "uv"
 COMPILE = ["pip", "compile", "pyproject.toml", "--universal", "--python-version", "3.11"]
 LOCKS = {
     "requirements.txt": [*COMPILE, "--all-extras", "-o", "requirements.txt"],
-    "app/requirements.txt": [*COMPILE, "--constraint", "requirements.txt", "-o", "app/requirements.txt"],
+    "app/requirements.txt": [
+        *COMPILE,
+        "--extra",
+        "service",
+        "--constraint",
+        "requirements.txt",
+        "-o",
+        "app/requirements.txt",
+    ],
     "requirements-lab.txt": [
         *COMPILE,
         "--extra",
@@ -36,6 +45,21 @@ LOCKS = {
         "requirements.txt",
         "-o",
         "requirements-lab.txt",
+    ],
+    "requirements-production.txt": [
+        *COMPILE,
+        "--extra",
+        "service",
+        "--extra",
+        "training",
+        "--extra",
+        "notebooks",
+        "--extra",
+        "production",
+        "--constraint",
+        "requirements.txt",
+        "-o",
+        "requirements-production.txt",
     ],
 }
 # What `make lab` must leave out: the tools of tests, fuzzing, linting and the site.
@@ -149,14 +173,60 @@ def test_image_requirements_match_the_development_pins():
     assert not {"jupyterlab", "pandas", "pytest", "scikit-learn", "scipy", "numba", "llvmlite"} & runtime.keys()
 
 
-def test_the_lab_installs_the_notebooks_and_no_test_lint_or_site_tool():
-    lab = pins_from_requirements(ROOT / "requirements-lab.txt")
-    assert {"jupyterlab", "papermill", "scikit-learn", "pandas", "flask"} <= set(lab)
+@pytest.mark.parametrize("lock", ["requirements-lab.txt", "requirements-production.txt"])
+def test_the_lab_installs_the_notebooks_and_no_test_lint_or_site_tool(lock):
+    lab = pins_from_requirements(ROOT / lock)
+    assert {"jupyterlab", "papermill", "pipreqs", "scikit-learn", "pandas", "flask"} <= set(lab)
     assert not NOT_FOR_THE_LAB & set(lab), sorted(NOT_FOR_THE_LAB & set(lab))
     everything = pins_from_requirements(ROOT / "requirements.txt")
     assert all(lab[name] == everything[name] for name in lab), "the lab's pins are the full install's versions"
 
 
+def test_the_article_lab_leaves_the_production_tracks_extras_out():
+    article, production = (
+        pins_from_requirements(ROOT / lock) for lock in ("requirements-lab.txt", "requirements-production.txt")
+    )
+    extras = {"tritonclient", "kubernetes-validate", "skops", "gevent", "gunicorn", "pydantic"}
+    assert not extras & set(article), sorted(extras & set(article))
+    assert extras <= set(production) and set(article) < set(production)
+
+
 def test_the_installed_package_is_the_codes_version():
     # pyproject.toml's version, as pip installed it, is the one the code (and the image's label) reports
     assert importlib.metadata.version("spamcheck") == spamcheck.__version__
+
+
+ARTICLE_TRACK = sorted(path for path in (ROOT / "notebooks").glob("0[1-6]_*.ipynb"))
+BLOCKER = """
+import importlib.metadata, re, sys
+allowed, owners = {allowed!r}, importlib.metadata.packages_distributions()
+
+class OnlyTheLab:  # refuses the modules of every distribution that requirements-lab.txt does not pin
+    def find_spec(self, name, path=None, target=None):
+        top = name.partition(".")[0]
+        found = owners.get(top, [])
+        if found and not any(re.sub(r"[-_.]+", "-", d).lower() in allowed for d in found):
+            raise ImportError(f"{{top}} ({{', '.join(found)}}) is not in requirements-lab.txt")
+
+sys.meta_path.insert(0, OnlyTheLab())
+"""
+
+
+def test_the_article_track_imports_only_what_make_lab_installs():
+    """Every import line of notebooks 01-06, and what the project's modules they name import in turn,
+    resolves with the packages of requirements-lab.txt alone (this suite's venv has them all)."""
+    allowed = set(pins_from_requirements(ROOT / "requirements-lab.txt")) | {"spamcheck"}
+    imports = sorted(
+        {
+            line.strip()
+            for path in ARTICLE_TRACK
+            for cell in nbformat.read(path, as_version=4).cells
+            if cell.cell_type == "code"
+            for line in cell.source.splitlines()
+            if line.startswith(("import ", "from "))
+        }
+    )
+    assert any("sklearn" in line for line in imports) and any("spamcheck" in line for line in imports)
+    script = BLOCKER.format(allowed=allowed) + "\n".join(imports) + "\nprint('imported', len(sys.modules))"
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT / "notebooks", capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]

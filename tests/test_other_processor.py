@@ -26,8 +26,8 @@ from spamcheck.paths import ROOT, sha256_bytes
 from spamcheck.serving import artifacts, model_file
 
 SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
-# The notebooks that load the model of MODEL_DIR (06 through the server conftest.py starts for it).
-SERVING_NOTEBOOKS = ["notebooks/03_flask_app.ipynb", "notebooks/06_test_deployment.ipynb"]
+# The notebooks that load the model of MODEL_DIR (10 through the server conftest.py starts for it).
+SERVING_NOTEBOOKS = ["notebooks/08_production_service.ipynb", "notebooks/10_production_deployment.ipynb"]
 
 
 def other_processor_model(source, destination):

@@ -121,7 +121,9 @@ def test_run_all_completes_every_notebook_from_a_clean_checkout(checkout, record
         "app/article/ keeps the article's"
     )
     assert "Hello World!\n0,1\n" in printed(executed["03_flask_app.ipynb"])
-    assert f"readyz: ready {card['model_version']}" in printed(executed["04_docker.ipynb"]), "the production image"
+    assert f"readyz: ready {card['model_version']}" in printed(executed["09_production_image.ipynb"]), (
+        "the production image"
+    )
     answered = printed(executed["06_test_deployment.ipynb"])
     assert f"0  <- {HAM}" in answered and f"1  <- {SPAM}" in answered
     if not minikube_running() and container_engine() == "podman":

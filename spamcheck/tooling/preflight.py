@@ -1,4 +1,4 @@
-"""The preflight at the top of notebooks 04 and 05: which tools answer on this machine, and how to
+"""The preflight at the top of notebooks 04, 05 and 10: which tools answer on this machine, and how to
 install the ones that are missing. Each tool is asked with its own status command (a ``docker``
 client without a running engine, or ``kubectl`` without a cluster, is not enough)."""
 

@@ -8,7 +8,7 @@ al., "Beyond Accuracy: Behavioral Testing of NLP Models with CheckList", ACL 202
   bank-account smishing, one-time codes, bank debit notices, appointment reminders), each with the
   label a person would give it.
 
-Notebook 02 reports every failure and puts the pass rate in the model card; tests/test_behaviour.py
+Notebook 07 reports every failure and puts the pass rate in the model card; tests/test_behaviour.py
 runs the same cases against the default model.
 """
 

@@ -37,7 +37,7 @@ DESCRIPTIONS = {
     ),
 }
 CANDIDATES = tuple(DESCRIPTIONS)
-DEFAULT_KIND = "svm_selected"  # what notebook 02 exports today (highest CV MCC); tests train the same
+DEFAULT_KIND = "svm_selected"  # what notebook 07 exports today (highest CV MCC); tests train the same
 
 
 def _word_and_char_tfidf(char_ngram_range=(2, 5), min_df=1) -> FeatureUnion:

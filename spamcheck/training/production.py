@@ -1,11 +1,11 @@
 """The production model's recipe, written once: the chosen kind fitted on every message, then exported
-as the files the service loads. Notebook 02 shows it step by step and calls it (so `make train`, which
+as the files the service loads. Notebook 07 shows it step by step and calls it (so `make train`, which
 runs the notebook, does too); the tests train their model with it.
 
     python -m spamcheck.training [--kind svm_selected] [--out models]
 
 does the same from the command line: download and verify the collection, fit, check the behaviour
-cases, export. Its model card has no evaluation figures: notebook 02 measures those before it exports.
+cases, export. Its model card has no evaluation figures: notebook 07 measures those before it exports.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from spamcheck.training.export import export_model
 
 
 def fit(messages: pd.DataFrame, kind: str = models.DEFAULT_KIND, seed: int = 42):
-    """The production model: ``kind`` (default: what notebook 02 exports), fitted on every message."""
+    """The production model: ``kind`` (default: what notebook 07 exports), fitted on every message."""
     return models.build(kind, seed).fit(messages["text"], messages["y"])
 
 
