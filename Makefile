@@ -26,6 +26,9 @@ help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 # $(call install,PINS): check the Python, create .venv if missing, install PINS and this package.
+# Python 3.11's venv brings setuptools (10 MB; 3.12's brings none), which nothing the lab installs
+# needs at run time (pip builds this package in an isolated environment): the lab leaves it out.
+REMOVE_SETUPTOOLS := $(BIN)/python -m pip uninstall --quiet --yes setuptools 2>/dev/null || true
 define install
 	@test -n "$(PYTHON)" || { echo "error: no Python 3.11, 3.12 or 3.13 on PATH. Install one" \
 		"(https://www.python.org/downloads/), or name it: make PYTHON=/path/to/python3.12" >&2; exit 1; }
@@ -35,6 +38,7 @@ define install
 		sys.exit(not ok)'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(if $(filter requirements-lab.txt,$(1)),$(REMOVE_SETUPTOOLS))
 	$(BIN)/python -m pip install --quiet -r $(1)
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
