@@ -103,12 +103,14 @@ export-app: $(STAMP) ## regenerate app/app.py (notebook 08's cells tagged "app")
 		--template-file ../app/export_article_template.py.j2 --output-dir ../app/article --output app
 
 # Stored outputs, as a reader sees them on GitHub and on the site: Run All in a fresh kernel, then
-# streams merged with carriage returns applied. TQDM_DISABLE=1: progress bars are for a reader
-# watching the work, not for the stored page (tests/test_notebooks.py checks that none is stored).
+# streams merged with carriage returns applied, and containers' ids and made-up names masked
+# (scripts/mask_outputs.py). TQDM_DISABLE=1: progress bars are for a reader watching the work, not
+# for the stored page (tests/test_notebooks.py checks that none is stored).
 outputs: $(STAMP) ## re-execute notebooks in place to refresh their stored outputs (NB=notebooks/03_flask_app.ipynb for one)
 	cd notebooks && for nb in $(notdir $(or $(NB),$(NOTEBOOKS))); do TQDM_DISABLE=1 \
 		$(abspath $(BIN))/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=1800 --ExecutePreprocessor.record_timing=False $$nb && \
-		$(abspath $(BIN))/jupyter nbconvert --to notebook --inplace --coalesce-streams $$nb || exit 1; done
+		$(abspath $(BIN))/jupyter nbconvert --to notebook --inplace --coalesce-streams $$nb && \
+		$(abspath $(BIN))/python ../scripts/mask_outputs.py $$nb || exit 1; done
 
 # With a container engine, also the image's size and its time to ready (scripts/container_start.py);
 # BASELINE_IMAGE=name adds an image built from earlier code, measured in the same run.

@@ -1,9 +1,10 @@
 """The two paths a reader takes through the notebooks, run as the reader runs them, from a clean
 checkout (the files a fresh clone has: no data/, models/ or build/):
 
-* **Run All**: every notebook in order, every code cell, no tag honoured (JupyterLab honours none of
-  papermill's or nbval's tags), with the default parameters;
-* **the article's path alone**: the same, with every cell tagged ``beyond-article`` removed.
+* **Run All**: every notebook of both tracks in order (01-10), every code cell, no tag honoured
+  (JupyterLab honours none of papermill's or nbval's tags), with the default parameters;
+* **the article's path alone**: the article's track (01-06) the same way, with every cell tagged
+  ``beyond-article`` removed.
 
 Notebook 05 runs the article's Pod (minikube, or `podman kube play` without it) on 127.0.0.1:5000,
 and notebook 06 tests it there. These tests therefore use port 5000, the Pod name demov1 and the image
@@ -32,6 +33,7 @@ from spamcheck.tooling.localserver import FlaskRun
 pytestmark = [pytest.mark.reader_paths, pytest.mark.notebooks, pytest.mark.container]
 
 NOTEBOOKS = sorted(path.name for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+ARTICLE_TRACK = [name for name in NOTEBOOKS if int(name[:2]) <= 6]
 ARTICLE_PORT = 5000
 BEYOND = "beyond-article"
 
@@ -66,14 +68,14 @@ def printed(notebook) -> str:
     )
 
 
-def run_all(checkout: Path, without_tag: str | None = None) -> dict[str, nbformat.NotebookNode]:
-    """Execute every notebook of ``checkout`` in order, each in a fresh kernel started in its folder,
+def run_all(checkout: Path, notebooks: list[str], without_tag: str | None = None) -> dict[str, nbformat.NotebookNode]:
+    """Execute ``notebooks`` of ``checkout`` in order, each in a fresh kernel started in its folder,
     as JupyterLab's Run All does; return the executed notebooks by name. Cells tagged ``without_tag``
     are removed first."""
     executed = {}
     server = None
     try:
-        for name in NOTEBOOKS:
+        for name in notebooks:
             notebook = nbformat.read(checkout / "notebooks" / name, as_version=4)
             if without_tag:
                 notebook.cells = [c for c in notebook.cells if without_tag not in c.metadata.get("tags", [])]
@@ -113,7 +115,7 @@ def article_files(checkout: Path) -> tuple[dict, object]:
 
 
 def test_run_all_completes_every_notebook_from_a_clean_checkout(checkout, record_property):
-    executed = run_all(checkout)
+    executed = run_all(checkout, NOTEBOOKS)
     card = json.loads((checkout / "models" / "model_card.json").read_text())
     assert card["kind"] != "article", "the part beyond the article exports a stronger model to models/"
     vocabulary, forest = article_files(checkout)
@@ -133,8 +135,9 @@ def test_run_all_completes_every_notebook_from_a_clean_checkout(checkout, record
 
 
 def test_the_article_path_runs_on_its_own(checkout, record_property):
-    """Every beyond-article cell removed: the article's forest, app, image and Pod, with its commands."""
-    executed = run_all(checkout, without_tag=BEYOND)
+    """The article's track with every beyond-article cell removed: the article's forest, app, image and
+    Pod, with its commands, and nothing of the production track."""
+    executed = run_all(checkout, ARTICLE_TRACK, without_tag=BEYOND)
     for notebook in executed.values():
         assert not any(BEYOND in c.metadata.get("tags", []) for c in notebook.cells)
     assert not (checkout / "models").exists(), "the article's path makes nothing in models/"

@@ -154,8 +154,9 @@ def test_every_notebook_is_on_a_page_whole_with_hidden_solutions(site, browser, 
     assert details.count() == len(solutions) and not any(
         details.nth(i).get_attribute("open") is not None for i in range(details.count())
     )
-    details.first.locator("summary").click()
-    assert details.first.locator("[id^='cell-id=']").is_visible()
+    if solutions:  # the production track's notebooks have none
+        details.first.locator("summary").click()
+        assert details.first.locator("[id^='cell-id=']").is_visible()
     beyond = [c for c in notebook.cells if c.cell_type == "code" and "beyond-article" in c.metadata.get("tags", [])]
     assert page.locator("[id^='cell-id='].jp-CodeCell.celltag_beyond-article").count() == len(beyond)
     page.close()
