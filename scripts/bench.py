@@ -153,7 +153,7 @@ def time_batch(url: str, batches: list[list[str]]) -> list[float]:
     for texts in batches:
         body = json.dumps({"texts": texts}).encode()
         started = time.perf_counter()
-        status, _, answer = call(f"{url}/v1/predict", body, {"Content-Type": "application/json"})
+        status, _, answer = call(f"{url}/v1/predict", body, JSON)
         timings.append((time.perf_counter() - started) * 1000)
         if status != 200 or len(json.loads(answer)["predictions"]) != len(texts):
             raise RuntimeError(f"POST /v1/predict with {len(texts)} messages answered {status}")

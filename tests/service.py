@@ -18,6 +18,10 @@ JSON = {"Content-Type": "application/json"}  # the header of a JSON request body
 IMAGE = f"spamcheck:{spamcheck.__version__}"  # the production image, built by `make image`
 ARTICLE_IMAGE = "flaskft:develop1"  # the article's image, built in app/article/ (its Pod runs it)
 EXECUTED = ROOT / "build" / "executed"  # where executed notebooks go (git-ignored)
+# The notebooks in order: the article's track (01-06), then the production track (07 on).
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+ARTICLE_TRACK = [path for path in NOTEBOOKS if int(path.name[:2]) <= 6]
+PRODUCTION_TRACK = [path for path in NOTEBOOKS if path not in ARTICLE_TRACK]
 
 
 def run_notebook(name: str, parameters: dict, out=EXECUTED) -> subprocess.CompletedProcess:

@@ -19,6 +19,7 @@ from packaging.requirements import Requirement
 from packaging.version import Version
 
 import spamcheck
+from service import ARTICLE_TRACK
 from spamcheck.paths import ROOT
 
 UV = Path(sys.executable).parent / "uv"
@@ -196,7 +197,6 @@ def test_the_installed_package_is_the_codes_version():
     assert importlib.metadata.version("spamcheck") == spamcheck.__version__
 
 
-ARTICLE_TRACK = sorted(path for path in (ROOT / "notebooks").glob("0[1-6]_*.ipynb"))
 BLOCKER = """
 import importlib.metadata, re, sys
 allowed, owners = {allowed!r}, importlib.metadata.packages_distributions()

@@ -17,12 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from service import ROOT
-
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-# The article's track (01-06), then the production track (07 on), which builds on it.
-ARTICLE_TRACK = [path for path in NOTEBOOKS if int(path.name[:2]) <= 6]
-PRODUCTION_TRACK = [path for path in NOTEBOOKS if int(path.name[:2]) >= 7]
+from service import ARTICLE_TRACK, NOTEBOOKS, PRODUCTION_TRACK, ROOT
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])

@@ -17,10 +17,10 @@ import sys
 import nbformat
 import pytest
 
-from service import ROOT
+from service import NOTEBOOKS, ROOT
 
 # Where a reader finds commands to copy
-SOURCES = [*sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")), ROOT / "README.md", ROOT / "docs" / "commands.md"]
+SOURCES = [*NOTEBOOKS, ROOT / "README.md", ROOT / "docs" / "commands.md"]
 
 
 def texts() -> dict[str, str]:

@@ -25,15 +25,13 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from service import HAM, SPAM
+from service import ARTICLE_TRACK, HAM, NOTEBOOKS, SPAM
 from spamcheck.paths import ROOT
 from spamcheck.tooling.engines import container_engine, minikube_running
 from spamcheck.tooling.localserver import FlaskRun
 
 pytestmark = [pytest.mark.reader_paths, pytest.mark.notebooks, pytest.mark.container]
 
-NOTEBOOKS = sorted(path.name for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-ARTICLE_TRACK = [name for name in NOTEBOOKS if int(name[:2]) <= 6]
 ARTICLE_PORT = 5000
 BEYOND = "beyond-article"
 
@@ -115,7 +113,7 @@ def article_files(checkout: Path) -> tuple[dict, object]:
 
 
 def test_run_all_completes_every_notebook_from_a_clean_checkout(checkout, record_property):
-    executed = run_all(checkout, NOTEBOOKS)
+    executed = run_all(checkout, [path.name for path in NOTEBOOKS])
     card = json.loads((checkout / "models" / "model_card.json").read_text())
     assert card["kind"] != "article", "the part beyond the article exports a stronger model to models/"
     vocabulary, forest = article_files(checkout)
@@ -137,7 +135,7 @@ def test_run_all_completes_every_notebook_from_a_clean_checkout(checkout, record
 def test_the_article_path_runs_on_its_own(checkout, record_property):
     """The article's track with every beyond-article cell removed: the article's forest, app, image and
     Pod, with its commands, and nothing of the production track."""
-    executed = run_all(checkout, ARTICLE_TRACK, without_tag=BEYOND)
+    executed = run_all(checkout, [path.name for path in ARTICLE_TRACK], without_tag=BEYOND)
     for notebook in executed.values():
         assert not any(BEYOND in c.metadata.get("tags", []) for c in notebook.cells)
     assert not (checkout / "models").exists(), "the article's path makes nothing in models/"

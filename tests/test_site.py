@@ -22,12 +22,12 @@ from werkzeug import Request, Response
 from werkzeug.exceptions import NotFound
 from werkzeug.utils import send_from_directory
 
+from service import NOTEBOOKS, PRODUCTION_TRACK
 from spamcheck.paths import ROOT
 
 pytestmark = pytest.mark.notebooks
 
 SITE = ROOT / "build" / "site"
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +179,7 @@ def test_the_article_only_switch_hides_every_part_beyond_the_article_from_page_t
     context = browser.new_context()  # one reader: the choice is kept in this context's localStorage
     page = context.new_page()
     first = next(path for path in NOTEBOOKS if beyond_lines(path))  # an article notebook with a trap's note
-    production = next(path for path in NOTEBOOKS if int(path.name[:2]) >= 7)
+    production = PRODUCTION_TRACK[0]
     page.goto(f"{site}/notebooks/{first.stem}.html", wait_until="networkidle")
     switch = page.locator("#article-only")
     assert not switch.is_checked()
